@@ -1,0 +1,47 @@
+# eurosec build plumbing. Supported install mode: editable (`pip install -e .`),
+# because configs/ (Hydra YAML) is located relative to the repo root.
+
+PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || command -v python3.12)
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+# Keep in sync with the header of requirements.lock. To use a non-default index,
+# export UV_DEFAULT_INDEX / UV_INDEX (not written into the lock file).
+LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
+	--python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+.PHONY: venv run test test-slow bench lock clean
+
+venv: $(STAMP)
+
+$(VPY):
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found (pyenv 3.12.1 or python3.12)" >&2; exit 1; }
+	"$(PYTHON)" -m venv $(VENV)
+	$(VPY) -m pip install --upgrade pip
+
+# Re-install only when pyproject.toml or requirements.lock is newer than the stamp.
+$(STAMP): pyproject.toml requirements.lock | $(VPY)
+	$(VPY) -m pip install -r requirements.lock
+	$(VPY) -m pip install --no-deps -e .
+	touch $@
+
+run: venv
+	$(VPY) -m sim.run $(ARGS)
+
+test: venv
+	$(VPY) -m pytest -n 2 $(ARGS)
+
+test-slow: venv
+	$(VPY) -m pytest -n 2 -m slow $(ARGS)
+
+bench: venv
+	$(VPY) -m benchmarks.throughput $(ARGS)
+
+lock: | $(VPY)
+	@test -x $(VENV)/bin/uv || $(VPY) -m pip install uv
+	$(VENV)/bin/$(LOCK_CMD)
+
+clean:
+	rm -rf $(VENV) outputs/ multirun/

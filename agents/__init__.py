@@ -1,0 +1,1 @@
+"""Mesa agents for eurosec actors and their decision strategies."""

@@ -1,0 +1,1 @@
+"""Experiments built on the eurosec model (option comparisons and sweeps)."""

@@ -1,0 +1,1 @@
+"""Scenario construction: calendars and initial beliefs built from documented rules."""

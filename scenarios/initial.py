@@ -1,0 +1,62 @@
+"""Initial beliefs from documented rules: each rule sets observers -> targets to a value, with
+its reason. Group names (scenario.groups) and ``all`` expand to actors; later rules win."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.errors import ConfigError, check_range
+
+
+def expand_names(names, groups: Mapping, roster, key: str) -> list[int]:
+    """Actor indices of a list of actor ids, group names and ``all``."""
+    out: list[int] = []
+    for pos, name in enumerate(names or []):
+        if name == "all":
+            idx = list(range(roster.n))
+        elif name in groups:
+            idx = expand_names(groups[name], {g: v for g, v in groups.items() if g != name}, roster, f"{key}[{pos}]")
+        elif name in roster.ids:
+            idx = [roster.index(name)]
+        else:
+            raise ConfigError(f"{key}[{pos}]", f"unknown actor or group {name!r}",
+                              list(roster.ids) + list(groups) + ["all"])
+        out.extend(i for i in idx if i not in out)
+    return out
+
+
+def rule_matrix(section: Mapping, groups: Mapping, roster, key: str, default: float, low: float = 0.0,
+                high: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``section.rules`` over ``section.default``; return (values, set-by-a-rule mask)."""
+    base = check_range(f"{key}.default", section.get("default", default), low, high)
+    values = np.full((roster.n, roster.n), base)
+    touched = np.zeros((roster.n, roster.n), dtype=bool)
+    for r, rule in enumerate(section.get("rules") or []):
+        rkey = f"{key}.rules[{r}]"
+        if not isinstance(rule, Mapping) or "value" not in rule:
+            raise ConfigError(rkey, "a rule needs from, to and value", "{from: [...], to: [...], value: x, why: '...'}")
+        rows = expand_names(rule.get("from"), groups, roster, f"{rkey}.from")
+        cols = expand_names(rule.get("to"), groups, roster, f"{rkey}.to")
+        if not rows or not cols:
+            raise ConfigError(rkey, "from and to must name at least one actor", roster.ids)
+        values[np.ix_(rows, cols)] = check_range(f"{rkey}.value", rule["value"], low, high)
+        touched[np.ix_(rows, cols)] = True
+    return values, touched
+
+
+def initial_matrices(scenario: Mapping, roster) -> dict[str, np.ndarray]:
+    """Trust, grievance posture, irritant load and (optional) threat overrides of a scenario."""
+    groups = dict(scenario.get("groups") or {})
+    for g in groups:
+        if g in roster.ids or g == "all":
+            raise ConfigError(f"scenario.groups.{g}", "a group name may not shadow an actor id", "new names")
+    trust, _ = rule_matrix(scenario.get("trust") or {}, groups, roster, "scenario.trust", 0.5, 0.01, 0.99)
+    posture, _ = rule_matrix(scenario.get("posture") or {}, groups, roster, "scenario.posture", 0.0)
+    irritant, _ = rule_matrix(scenario.get("irritants") or {}, groups, roster, "scenario.irritants", 0.0)
+    threat, threat_set = rule_matrix(scenario.get("threat") or {}, groups, roster, "scenario.threat", 0.0)
+    for m in (trust, posture, irritant, threat):
+        np.fill_diagonal(m, 0.0)
+    np.fill_diagonal(trust, 0.99)
+    return {"trust": trust, "posture": posture, "irritant": irritant, "threat": threat, "threat_set": threat_set}

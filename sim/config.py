@@ -1,0 +1,53 @@
+"""Load eurosec configs outside the command line (notebooks, tests, mesa.batch_run).
+
+``load_config(["option=[nrc]", "dynamics.spiral_bias=0.3"])`` composes ``configs/`` with the
+same overrides the command line takes, through Hydra's compose API, and returns a plain dict.
+Composition errors become a :class:`~sim.errors.ConfigError` naming the override.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def config_groups() -> dict[str, list[str]]:
+    """Available choices of each config group, e.g. {'option': ['no_contingency', 'nrc', ...]}."""
+    return {d.name: sorted(p.stem for p in d.glob("*.yaml")) for d in sorted(CONFIG_DIR.iterdir()) if d.is_dir()}
+
+
+@lru_cache(maxsize=128)
+def _compose(overrides: tuple[str, ...]) -> dict:
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    import sim.schema  # noqa: F401  (registers the schema)
+
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(" ".join(overrides) or "config", message, _allowed_hint(overrides)) from None
+    container = OmegaConf.to_container(cfg, resolve=True)
+    container.pop("hydra", None)
+    return container
+
+
+def _allowed_hint(overrides) -> str:
+    groups = config_groups()
+    hints = [f"{g}: {', '.join(v)}" for g, v in groups.items() if any(o.lstrip("+~").startswith(g) for o in overrides)]
+    return "; ".join(hints) or "keys of configs/config.yaml (see `python -m sim.run --cfg job`)"
+
+
+def load_config(overrides=()) -> dict:
+    """The resolved config for ``overrides`` as a fresh nested dict (safe to modify)."""
+    return copy.deepcopy(_compose(tuple(overrides)))

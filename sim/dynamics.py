@@ -1,0 +1,93 @@
+"""Belief and posture kernels over (replicates, n, n) arrays; pure functions, no randomness.
+
+Notation (docs/model.md): T[i, j] trust of i in j, L = logit(T); P[i, j] threat perceived by i
+from j; A[i, j] military posture (hostile contingency planning) of i directed at j; G the
+Richardson grievance floor of A; I the irritant load on P; cap[j] capability of j.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def signal_increment(cost, weight: np.ndarray, threat: np.ndarray, sensitivity: float, spiral_bias: float) -> np.ndarray:
+    """Log-odds change from a conciliatory signal of cost c (Kydd's costly signal, Bayes' rule):
+
+    dL[i, j] = sensitivity * c * w[i, j] * (1 - spiral_bias * P[i, j])
+
+    ``weight`` is how much observer i sees j as the sender; the spiral term discounts signals
+    from actors the observer already fears. Returns an array shaped like ``threat``.
+    """
+    return sensitivity * np.asarray(cost)[..., None, None] * weight * (1.0 - spiral_bias * threat)
+
+
+def hostile_increment(cost, weight: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Log-odds change from a hostile act of severity c: dL[i, j] = -sensitivity * c * w[i, j]."""
+    return -sensitivity * np.asarray(cost)[..., None, None] * weight
+
+
+def threat_target(trust: np.ndarray, posture: np.ndarray, irritant: np.ndarray, capability: np.ndarray,
+                  posture_weight: float, mistrust_weight: float) -> np.ndarray:
+    """P*[i, j] = clip(cap[j] * (wA * A[j, i] + wT * (1 - T[i, j])) + I[i, j], 0, 1)."""
+    raw = capability[None, None, :] * (posture_weight * np.swapaxes(posture, -1, -2) + mistrust_weight * (1.0 - trust))
+    return np.clip(raw + irritant, 0.0, 1.0)
+
+
+def threat_step(threat: np.ndarray, target: np.ndarray, adjustment: float) -> np.ndarray:
+    """P <- P + theta * (P* - P): perception moves a share theta of the way to its target."""
+    return threat + adjustment * (target - threat)
+
+
+def posture_step(posture: np.ndarray, threat: np.ndarray, grievance: np.ndarray, ceiling: np.ndarray,
+                 hawkishness: np.ndarray, reactivity: float, fatigue: float) -> np.ndarray:
+    """Richardson: A <- A + k (0.5 + h_i) P (1 - A) - a (A - G), then min(A, ceiling).
+
+    Posture grows with threat (saturating at 1), relaxes towards its grievance floor G, and is
+    capped where a commitment (ending contingency planning) is in force.
+    """
+    k = reactivity * (0.5 + hawkishness)[None, :, None]
+    grown = posture + k * threat * (1.0 - posture) - fatigue * (posture - grievance)
+    return np.minimum(np.clip(grown, 0.0, 1.0), ceiling)
+
+
+def forget(own: np.ndarray, prior: np.ndarray, memory: float) -> np.ndarray:
+    """L_own <- L_own + rho (L_prior - L_own): unreinforced evidence fades."""
+    return own + memory * (prior - own)
+
+
+def friedkin_johnsen(social: np.ndarray, own: np.ndarray, weights, stubbornness: np.ndarray,
+                     same_bloc: np.ndarray) -> np.ndarray:
+    """One Friedkin-Johnsen step for bloc members' views of third parties:
+
+    L[i, k] <- s_i * L_own[i, k] + (1 - s_i) * sum_m W[i, m] L[m, k]
+
+    for i in an influencing bloc and k outside i's blocs; every other entry is the actor's own
+    view. ``weights`` is a sparse list (i, m, W[i, m]); the loop is over non-zeros only, so each
+    element is computed identically whatever the number of replicates.
+    """
+    out = own.copy()
+    pooled: dict[int, np.ndarray] = {}
+    for i, m, w in weights:
+        term = w * social[:, m, :]
+        pooled[i] = term if i not in pooled else pooled[i] + term
+    for i, acc in pooled.items():
+        mixed = stubbornness[i] * own[:, i, :] + (1.0 - stubbornness[i]) * acc
+        out[:, i, :] = np.where(same_bloc[i][None, :], own[:, i, :], mixed)
+    return out
+
+
+def composite_rows(matrix: np.ndarray, composites) -> None:
+    """In place: each composite's row is the mean of its members' rows (members listed as indices)."""
+    for c, members in composites:
+        acc = matrix[:, members[0], :].copy()
+        for m in members[1:]:
+            acc += matrix[:, m, :]
+        matrix[:, c, :] = acc / len(members)

@@ -1,0 +1,243 @@
+"""The generic effect types a policy move is made of. Moves are data; these classes are the
+only place where an agreed move acts on the world.
+
+Each type validates its own config (``from_config``) and acts through the engine's small API:
+``emit_signal``, ``add_irritant`` and the structure arrays. ``on_enact`` runs in the month the
+move enters into force; ``monthly`` runs every month while it is in force, with ``strength``
+ramping from 0 to 1 over the move's phase-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim.errors import ConfigError, check_range
+
+
+def _ids(cfg: dict, field: str, key: str, roster, required: bool = True) -> tuple[str, ...]:
+    value = cfg.get(field)
+    if value is None or (isinstance(value, list) and not value):
+        if required:
+            raise ConfigError(f"{key}.{field}", "missing or empty", roster.ids)
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    for pos, aid in enumerate(value):
+        roster.index(aid, f"{key}.{field}[{pos}]")
+    return tuple(value)
+
+
+def _check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
+    for name in cfg:
+        if name not in allowed and name != "type":
+            raise ConfigError(f"{key}.{name}", "unknown field for this effect type", allowed)
+
+
+@dataclass(frozen=True)
+class Effect:
+    type: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()
+    n_draws: ClassVar[int] = 0
+
+    def on_enact(self, eng, rows: np.ndarray, move) -> None:
+        """Act once when the move enters into force in replicates ``rows``."""
+
+    def monthly(self, eng, strength: np.ndarray, draws: np.ndarray, move) -> None:
+        """Act every month; ``strength`` is (R,) in [0, 1], zero where not in force."""
+
+
+@dataclass(frozen=True)
+class Signal(Effect):
+    """A public act that observers read as evidence about the senders' type (Kydd 2005)."""
+
+    type: ClassVar[str] = "signal"
+    fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "hostile")
+    senders: tuple[int, ...] = ()
+    observers: tuple[int, ...] | None = None
+    cost: float = 0.1
+    hostile: bool = False
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Signal:
+        _check_fields(cfg, key, cls.fields)
+        senders = _ids(cfg, "senders", key, roster)
+        observers = _ids(cfg, "observers", key, roster, required=False)
+        return cls(
+            senders=tuple(roster.index(s) for s in senders),
+            observers=tuple(roster.expand(observers, f"{key}.observers")) if observers else None,
+            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
+            hostile=bool(cfg.get("hostile", False)),
+        )
+
+    def on_enact(self, eng, rows, move) -> None:
+        eng.emit_signal(rows, self.senders, self.observers, self.cost, hostile=self.hostile)
+
+
+@dataclass(frozen=True)
+class Irritant(Effect):
+    """A grievance: a hostile signal plus a lasting (decaying) load on the observers' threat
+    perception of the senders (Kosovo's recognition, missile defence, enlargement)."""
+
+    type: ClassVar[str] = "irritant"
+    fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "load")
+    senders: tuple[int, ...] = ()
+    observers: tuple[int, ...] = ()
+    cost: float = 0.1
+    load: float = 0.1
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Irritant:
+        _check_fields(cfg, key, cls.fields)
+        return cls(
+            senders=tuple(roster.index(s) for s in _ids(cfg, "senders", key, roster)),
+            observers=tuple(roster.expand(_ids(cfg, "observers", key, roster), f"{key}.observers")),
+            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
+            load=check_range(f"{key}.load", cfg.get("load", 0.1), 0.0, 1.0),
+        )
+
+    def on_enact(self, eng, rows, move) -> None:
+        eng.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
+        eng.add_irritant(rows, self.observers, self.senders, self.load)
+
+
+@dataclass(frozen=True)
+class Channel(Effect):
+    """A standing dialogue forum. While open: members exchange a small conciliatory contact
+    each month, and crises between members lose ``crisis_dampening`` of their trust damage and
+    escalation risk. An escalation involving a member can suspend it (sim/crises.py)."""
+
+    type: ClassVar[str] = "channel"
+    fields: ClassVar[tuple[str, ...]] = ("name", "members", "contact_cost", "crisis_dampening")
+    name: str = ""
+    members: tuple[int, ...] = ()
+    covered: tuple[int, ...] = ()
+    contact_cost: float = 0.03
+    crisis_dampening: float = 0.5
+    n_draws: ClassVar[int] = 1
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Channel:
+        _check_fields(cfg, key, cls.fields)
+        members = _ids(cfg, "members", key, roster)
+        if len(members) < 2:
+            raise ConfigError(f"{key}.members", "a channel needs at least two members", roster.ids)
+        return cls(
+            name=str(cfg.get("name") or "channel"),
+            members=tuple(roster.index(m) for m in members),
+            covered=tuple(roster.expand(members, f"{key}.members")),
+            contact_cost=check_range(f"{key}.contact_cost", cfg.get("contact_cost", 0.03), 0.0, 1.0),
+            crisis_dampening=check_range(f"{key}.crisis_dampening", cfg.get("crisis_dampening", 0.5), 0.0, 1.0),
+        )
+
+    def pair_mask(self, n: int) -> np.ndarray:
+        mask = np.zeros((n, n), dtype=bool)
+        idx = list(self.covered)
+        mask[np.ix_(idx, idx)] = True
+        np.fill_diagonal(mask, False)
+        return mask
+
+    def monthly(self, eng, strength, draws, move) -> None:
+        rows = np.flatnonzero(strength > 0)
+        if rows.size and self.contact_cost > 0:
+            eng.emit_signal(rows, self.members, self.covered, self.contact_cost * strength[rows])
+
+
+@dataclass(frozen=True)
+class Clause(Effect):
+    """A written mutual-assistance commitment among parties against listed crisis types. When
+    a covered crisis strikes a party, the others assist: a costly conciliatory signal that the
+    victim and everyone else observe (sim/crises.py)."""
+
+    type: ClassVar[str] = "clause"
+    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "covers", "assistance_cost")
+    name: str = ""
+    parties: tuple[int, ...] = ()
+    covered: tuple[int, ...] = ()
+    covers: tuple[str, ...] = ()
+    assistance_cost: float = 0.4
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Clause:
+        _check_fields(cfg, key, cls.fields)
+        parties = _ids(cfg, "parties", key, roster)
+        covers = cfg.get("covers") or []
+        if not covers:
+            raise ConfigError(f"{key}.covers", "a clause must cover at least one crisis type", crisis_types)
+        for pos, c in enumerate(covers):
+            if c not in crisis_types:
+                raise ConfigError(f"{key}.covers[{pos}]", f"unknown crisis type {c!r}", crisis_types)
+        return cls(
+            name=str(cfg.get("name") or "clause"),
+            parties=tuple(roster.index(p) for p in parties),
+            covered=tuple(roster.expand(parties, f"{key}.parties")),
+            covers=tuple(covers),
+            assistance_cost=check_range(f"{key}.assistance_cost", cfg.get("assistance_cost", 0.4), 0.0, 5.0),
+        )
+
+
+@dataclass(frozen=True)
+class Commitment(Effect):
+    """A mutual restraint on posture between two groups (ending hostile contingency planning).
+    While in force, posture i->j across the groups is capped at ``posture_ceiling`` (ramping
+    down over the phase-in) and compliance is verified monthly (a small conciliatory signal).
+    Each month it is breached with probability ``breach_rate * max P[i, j]`` over its pairs:
+    the most threatened side resumes planning, a hostile signal of ``breach_cost``."""
+
+    type: ClassVar[str] = "commitment"
+    fields: ClassVar[tuple[str, ...]] = ("name", "between", "posture_ceiling", "verification_cost", "breach_rate", "breach_cost")
+    name: str = ""
+    side_a: tuple[int, ...] = ()
+    side_b: tuple[int, ...] = ()
+    posture_ceiling: float = 0.05
+    verification_cost: float = 0.02
+    breach_rate: float = 0.02
+    breach_cost: float = 0.5
+    n_draws: ClassVar[int] = 1
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Commitment:
+        _check_fields(cfg, key, cls.fields)
+        between = cfg.get("between")
+        if not isinstance(between, list | tuple) or len(between) != 2:
+            raise ConfigError(f"{key}.between", "must be two lists of actors", "[[A, ...], [B, ...]]")
+        sides = []
+        for s, group in enumerate(between):
+            group = [group] if isinstance(group, str) else list(group)
+            for pos, aid in enumerate(group):
+                roster.index(aid, f"{key}.between[{s}][{pos}]")
+            sides.append(tuple(roster.index(a) for a in group))
+        if set(sides[0]) & set(sides[1]):
+            raise ConfigError(f"{key}.between", "an actor is on both sides", "two disjoint groups")
+        return cls(
+            name=str(cfg.get("name") or "commitment"),
+            side_a=sides[0],
+            side_b=sides[1],
+            posture_ceiling=check_range(f"{key}.posture_ceiling", cfg.get("posture_ceiling", 0.05), 0.0, 1.0),
+            verification_cost=check_range(f"{key}.verification_cost", cfg.get("verification_cost", 0.02), 0.0, 1.0),
+            breach_rate=check_range(f"{key}.breach_rate", cfg.get("breach_rate", 0.02), 0.0, 1.0),
+            breach_cost=check_range(f"{key}.breach_cost", cfg.get("breach_cost", 0.5), 0.0, 5.0),
+        )
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(observer, target) index arrays of the restrained postures, both directions."""
+        a = [(i, j) for i in self.side_a for j in self.side_b] + [(j, i) for i in self.side_a for j in self.side_b]
+        return np.array([p[0] for p in a]), np.array([p[1] for p in a])
+
+    def monthly(self, eng, strength, draws, move) -> None:
+        eng.commitment_month(self, strength, draws[:, 0], move)
+
+
+EFFECT_TYPES: dict[str, type[Effect]] = {t.type: t for t in (Signal, Irritant, Channel, Clause, Commitment)}
+
+
+def compile_effect(cfg: Any, key: str, roster, crisis_types) -> Effect:
+    """Build one effect from its config mapping; the ``type`` field picks the class."""
+    if not isinstance(cfg, dict):
+        raise ConfigError(key, f"an effect must be a mapping, got {cfg!r}", "{type: ..., ...}")
+    kind = cfg.get("type")
+    if kind not in EFFECT_TYPES:
+        raise ConfigError(f"{key}.type", f"unknown effect type {kind!r}", EFFECT_TYPES)
+    return EFFECT_TYPES[kind].from_config(cfg, key, roster, crisis_types)

@@ -1,0 +1,297 @@
+"""The vectorised simulation engine: state arrays with a replicate axis and the monthly step.
+
+Every array has shape (R, ...) with one slice per replicate; no operation mixes replicates, so
+each replicate's trajectory depends only on its own seed (see sim/streams.py). The engine has
+no Mesa dependency; :class:`sim.model.EurosecModel` wraps it and supplies the deciding agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import crises, dynamics as dyn
+from sim.effects import Channel, Clause, Commitment
+from sim.events import EventLog
+from sim.negotiation import ProposalView, negotiate
+from sim.spec import ModelSpec
+from sim.streams import CRISIS, MOVE_MONTHLY, UniformStream, attempt_draws
+
+
+@dataclass
+class State:
+    """Mutable belief state of a batch; see docs/model.md for each symbol."""
+
+    own: np.ndarray  # (R, n, n) each actor's own log-odds of trust (Bayesian evidence)
+    prior: np.ndarray  # (n, n) scenario log-odds, the anchor of forgetting
+    social: np.ndarray  # (R, n, n) log-odds after bloc influence (what actors act on)
+    trust: np.ndarray  # (R, n, n) sigmoid(social)
+    threat: np.ndarray  # (R, n, n)
+    posture: np.ndarray  # (R, n, n)
+    grievance: np.ndarray  # (n, n) Richardson floor of posture
+    irritant_floor: np.ndarray  # (n, n) standing irritants of the scenario
+    irritant: np.ndarray  # (R, n, n) decaying irritant load from moves
+    ceiling: np.ndarray  # (R, n, n) posture caps from commitments in force
+
+
+def equilibrium(spec: ModelSpec) -> dict[str, np.ndarray]:
+    """Initial (n, n) matrices: social trust at its Friedkin-Johnsen fixed point and posture and
+    threat at their Richardson fixed point, so that a run with no events is stationary."""
+    d, roster = spec.dynamics, spec.roster
+    init = spec.initial
+    lo, hi = dyn.logit(np.array(d.trust_low)), dyn.logit(np.array(d.trust_high))
+    own = np.clip(dyn.logit(np.clip(init["trust"], d.trust_low, d.trust_high)), lo, hi)[None]
+    social = own.copy()
+    comps = composite_members(spec)
+    for _ in range(2000 if spec.influence else 0):
+        nxt = dyn.friedkin_johnsen(social, own, spec.influence, roster.stubbornness, spec.same_bloc)
+        dyn.composite_rows(nxt, comps)
+        done = np.max(np.abs(nxt - social)) < 1e-13
+        social = nxt
+        if done:
+            break
+    dyn.composite_rows(social, comps)
+    trust = dyn.sigmoid(social)
+    posture = init["posture"][None].copy()
+    ones = np.ones_like(posture)
+    threat = np.where(init["threat_set"], init["threat"], 0.0)[None]
+    for _ in range(d.equilibrate_months):
+        target = dyn.threat_target(trust, posture, init["irritant"][None], roster.capability,
+                                   d.threat_posture_weight, d.threat_mistrust_weight)
+        threat = np.where(init["threat_set"], init["threat"], dyn.threat_step(threat, target, d.threat_adjustment))
+        dyn.composite_rows(threat, comps)
+        posture = dyn.posture_step(posture, threat, init["posture"][None], ones, roster.hawkishness,
+                                   d.posture_reactivity, d.posture_fatigue)
+    for m in (threat, posture):
+        np.fill_diagonal(m[0], 0.0)
+    return {"own": own[0], "social": social[0], "trust": trust[0], "threat": threat[0], "posture": posture[0]}
+
+
+def composite_members(spec: ModelSpec) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    r = spec.roster
+    return tuple((c.index, tuple(i for i in r.leaves(c.id))) for c in r.composites())
+
+
+class Engine:
+    IDLE, IN_FORCE, FAILED, ENDED = 0, 1, 2, 3
+
+    def __init__(self, spec: ModelSpec, seeds, decide: Callable[[int, ProposalView], np.ndarray],
+                 record_events: bool = True):
+        self.spec = spec
+        self.ids = spec.ids
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.decide = decide
+        self.log = EventLog(record_events)
+        R, n, M = len(self.seeds), spec.roster.n, len(spec.moves)
+        self.R, self.n = R, n
+        eq = equilibrium(spec)
+        tile = lambda a: np.repeat(a[None], R, axis=0)  # noqa: E731
+        self.state = State(
+            own=tile(eq["own"]), prior=eq["own"].copy(), social=tile(eq["social"]), trust=tile(eq["trust"]),
+            threat=tile(eq["threat"]), posture=tile(eq["posture"]), grievance=spec.initial["posture"].copy(),
+            irritant_floor=spec.initial["irritant"].copy(), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
+        )
+        self.composites = composite_members(spec)
+        self.step_count = 0
+        self.status = np.zeros((R, M), dtype=np.int8)
+        self.attempts = np.zeros((R, M), dtype=np.int64)
+        self.enacted_at = np.full((R, M), -1, dtype=np.int64)
+        self.next_attempt = np.tile(np.array([m.start for m in spec.moves], dtype=np.int64), (R, 1))
+        self.attempt_draws = [attempt_draws(self.seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
+        self.crisis_stream = UniformStream(self.seeds, CRISIS, "", 2 * len(spec.slots))
+        self.move_streams = [UniformStream(self.seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
+        self.suspended_until = {}
+        self.channels: list[tuple[int, int, Channel, np.ndarray]] = []
+        for m in spec.moves:
+            for e_idx, e in enumerate(m.effects):
+                if isinstance(e, Channel):
+                    self.suspended_until[(m.index, e_idx)] = np.zeros(R, dtype=np.int64)
+                    self.channels.append((m.index, e_idx, e, e.pair_mask(n)))
+        self.channel_strength = {key: np.zeros(R) for key in self.suspended_until}
+        self._channel_draws = {key: np.ones(R) for key in self.suspended_until}
+        self.counters = {"crises": np.zeros(R, dtype=np.int64), "escalations": np.zeros(R, dtype=np.int64)}
+
+    # ----------------------------------------------------------------- the month
+    def step(self) -> None:
+        self.step_count += 1
+        t = self.step_count
+        for c in self.counters.values():
+            c[:] = 0
+        for move in self.spec.moves:
+            negotiate(self, move, t)
+        self.state.ceiling[:] = 1.0
+        for move, stream in zip(self.spec.moves, self.move_streams):
+            strength = self.structure_strength(move, t)
+            draws = stream.month(t)
+            col = 0
+            for e_idx, e in enumerate(move.effects):
+                d = draws[:, col:col + e.n_draws]
+                col += e.n_draws
+                if isinstance(e, Channel):
+                    key = (move.index, e_idx)
+                    strength_c = np.where(self.suspended_until[key] >= t, 0.0, strength)
+                    self.channel_strength[key] = strength_c
+                    self._channel_draws[key] = d[:, 0]
+                    e.monthly(self, strength_c, d, move)
+                elif (strength > 0).any():
+                    e.monthly(self, strength, d, move)
+        crisis_draws = self.crisis_stream.month(t)
+        if self.spec.crises_enabled and self.spec.slots:
+            crises.process_month(self, t, crisis_draws)
+        self._update_beliefs()
+
+    def structure_strength(self, move, t: int) -> np.ndarray:
+        """(R,) phase-in strength of a move's structures: 0 unless in force."""
+        ramp = np.clip((t - self.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
+        return np.where(self.status[:, move.index] == self.IN_FORCE, ramp, 0.0)
+
+    def _update_beliefs(self) -> None:
+        s, d, roster = self.state, self.spec.dynamics, self.spec.roster
+        lo, hi = dyn.logit(np.array(d.trust_low)), dyn.logit(np.array(d.trust_high))
+        s.own = np.clip(dyn.forget(s.own, s.prior, d.trust_memory), lo, hi)
+        s.social = dyn.friedkin_johnsen(s.social, s.own, self.spec.influence, roster.stubbornness, self.spec.same_bloc)
+        dyn.composite_rows(s.social, self.composites)
+        s.trust = dyn.sigmoid(s.social)
+        s.irritant *= 1.0 - d.irritant_decay
+        target = dyn.threat_target(s.trust, s.posture, s.irritant + s.irritant_floor, roster.capability,
+                                   d.threat_posture_weight, d.threat_mistrust_weight)
+        s.threat = np.clip(dyn.threat_step(s.threat, target, d.threat_adjustment), 0.0, 1.0)
+        dyn.composite_rows(s.threat, self.composites)
+        s.posture = dyn.posture_step(s.posture, s.threat, s.grievance, s.ceiling, roster.hawkishness,
+                                     d.posture_reactivity, d.posture_fatigue)
+
+    # ------------------------------------------------------- helpers for effects
+    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
+        """A public act by ``senders`` (credited to composites' members via bloc attribution),
+        seen by ``observers`` (all actors if None)."""
+        sent = np.zeros(self.n)
+        sent[list(senders)] = 1.0
+        credited = np.clip(sent @ self.spec.attribution, 0.0, 1.0)
+        seen = np.ones(self.n) if observers is None else np.zeros(self.n)
+        if observers is not None:
+            seen[list(observers)] = 1.0
+        weight = seen[:, None] * credited[None, :]
+        np.fill_diagonal(weight, 0.0)
+        weight[np.ix_(list(senders), list(senders))] = 0.0
+        self.emit_matrix(rows, weight, cost, hostile)
+
+    def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
+        """Apply a signal with observer-target weights ``weight`` ((n, n) or (k, n, n))."""
+        rows = np.asarray(rows)
+        if rows.size == 0:
+            return
+        d, s = self.spec.dynamics, self.state
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
+        if hostile:
+            s.own[rows] += dyn.hostile_increment(cost, weight, d.hostile_sensitivity)
+            s.threat[rows] = np.clip(s.threat[rows] + d.reassurance * cost[:, None, None] * weight, 0.0, 1.0)
+        else:
+            credit = weight * (1.0 - d.spiral_bias * s.threat[rows])
+            s.own[rows] += d.signal_sensitivity * cost[:, None, None] * credit
+            s.threat[rows] = np.clip(s.threat[rows] - d.reassurance * cost[:, None, None] * credit, 0.0, 1.0)
+
+    def shock_threat(self, rows, weight, amount: float) -> None:
+        self.state.threat[rows] = np.clip(self.state.threat[rows] + amount * weight, 0.0, 1.0)
+
+    def add_irritant(self, rows, observers, senders, load: float) -> None:
+        block = np.ix_(np.asarray(rows), list(observers), list(senders))
+        self.state.irritant[block] = np.clip(self.state.irritant[block] + load, 0.0, 1.0)
+
+    def channel_dampening(self, rows) -> np.ndarray:
+        """(k, n, n) share of crisis damage that gets through: 1 - max over open channels
+        covering the pair of crisis_dampening * strength."""
+        through = np.ones((len(rows), self.n, self.n))
+        for m, e_idx, ch, mask in self.channels:
+            s = self.channel_strength[(m, e_idx)][rows]
+            if (s > 0).any():
+                through = np.minimum(through, 1.0 - ch.crisis_dampening * s[:, None, None] * mask)
+        return through
+
+    def channel_coverage(self, rows, slot) -> np.ndarray:
+        """(k,) reduction of escalation risk: max over open channels of dampening * strength *
+        share of the conflict's sides that sit in the channel."""
+        sides = set(slot.side_a) | set(slot.side_b)
+        best = np.zeros(len(rows))
+        for m, e_idx, ch, _ in self.channels:
+            share = len(sides & set(ch.covered)) / max(len(sides), 1)
+            if share:
+                best = np.maximum(best, ch.crisis_dampening * share * self.channel_strength[(m, e_idx)][rows])
+        return best
+
+    def clause_assistance(self, rows, slot, step: int) -> list[str]:
+        """Parties of clauses in force that cover this crisis assist its victims."""
+        used = []
+        victims = set(slot.victims)
+        if not victims:
+            return used
+        for move in self.spec.moves:
+            for e in move.effects:
+                if not isinstance(e, Clause) or slot.type not in e.covers or not victims <= set(e.covered):
+                    continue
+                strength = self.structure_strength(move, step)[rows]
+                helping = [p for p in e.parties if not victims & set(self.spec.roster.expand([self.ids[p]], "clause"))]
+                on = strength > 0
+                if helping and on.any():
+                    self.emit_signal(rows[on], helping, None, e.assistance_cost * strength[on])
+                    self.log.add("assistance", step, rows[on], move=move.id, actor=",".join(self.ids[p] for p in helping),
+                                 counterpart=",".join(self.ids[v] for v in slot.victims), value=e.assistance_cost * strength[on],
+                                 reason=f"{e.name}: assistance against {slot.type}")
+                    used.append(e.name)
+        return used
+
+    def suspend_channels(self, rows, involved, step: int) -> None:
+        """An escalation may freeze every open channel that includes a belligerent."""
+        for m, e_idx, ch, _ in self.channels:
+            if not set(involved) & set(ch.covered):
+                continue
+            key = (m, e_idx)
+            open_ = self.channel_strength[key][rows] > 0
+            mem = list(ch.members)
+            sub = self.state.trust[rows][:, mem][:, :, mem]
+            mean_trust = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (len(mem) * (len(mem) - 1))
+            p = self.spec.suspension_base * (1.0 - mean_trust)
+            u = self._channel_draws[key][rows]
+            hit = rows[open_ & (u < p)]
+            self.suspended_until[key][hit] = step + self.spec.suspension_months
+            self.channel_strength[key][hit] = 0.0
+            self.log.add("suspension", step, hit, move=self.spec.moves[m].id, actor=ch.name, p=p[open_ & (u < p)],
+                         draw=u[open_ & (u < p)], reason=f"channel {ch.name} suspended for {self.spec.suspension_months} months after escalation")
+
+    def commitment_month(self, c: Commitment, strength, u, move) -> None:
+        t = self.step_count
+        rows = np.flatnonzero(strength > 0)
+        if rows.size == 0:
+            return
+        obs, tgt = c.pairs()
+        cap = 1.0 - strength[rows, None] * (1.0 - c.posture_ceiling)
+        self.state.ceiling[rows[:, None], obs[None, :], tgt[None, :]] = np.minimum(
+            self.state.ceiling[rows[:, None], obs[None, :], tgt[None, :]], cap)
+        if c.verification_cost > 0:
+            self.emit_signal(rows, c.side_a, c.side_b, c.verification_cost * strength[rows])
+            self.emit_signal(rows, c.side_b, c.side_a, c.verification_cost * strength[rows])
+        pair_threat = self.state.threat[rows[:, None], obs[None, :], tgt[None, :]]
+        p = c.breach_rate * pair_threat.max(axis=1)
+        broke = u[rows] < p
+        if broke.any():
+            who = obs[pair_threat.argmax(axis=1)]
+            for breacher in np.unique(who[broke]):
+                sel = rows[broke & (who == breacher)]
+                self.emit_signal(sel, (int(breacher),), None, c.breach_cost, hostile=True)
+                self.status[sel, move.index] = self.ENDED
+                self.log.add("breach", t, sel, move=move.id, actor=self.ids[breacher], p=p[broke & (who == breacher)],
+                             draw=u[sel], reason=f"{self.ids[breacher]} resumes contingency planning: {c.name} breached")
+
+    def enact(self, move, rows, concession, step: int) -> None:
+        """The move enters into force: the proposer's costly signal, then each effect."""
+        self.status[rows, move.index] = self.IN_FORCE
+        self.enacted_at[rows, move.index] = step
+        self.next_attempt[rows, move.index] = -1
+        cost = move.cost + concession
+        if np.any(cost > 0):
+            self.emit_signal(rows, (move.proposer,), None, cost)
+        for e in move.effects:
+            e.on_enact(self, rows, move)
+        self.log.add("enacted", step, rows, move=move.id, actor=self.ids[move.proposer], value=cost,
+                     reason=f"'{move.title}' enters into force (phase-in {move.phase_in} months)")

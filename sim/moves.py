@@ -1,0 +1,115 @@
+"""Policy moves as data: who proposes, whose consent is needed, what it costs and what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.effects import Effect, compile_effect
+from sim.errors import ConfigError, check_int, check_range
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party whose consent a move needs, and who decides for it (itself, or its members)."""
+
+    index: int
+    deciders: tuple[int, ...]
+    rule: str
+    quota: float
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    id: str
+    index: int
+    title: str
+    option: int | None
+    paper: str
+    reference: str
+    proposer: int
+    parties: tuple[Party, ...]
+    start: int
+    cost: float
+    gain: np.ndarray
+    exposure: float
+    domestic_cost: float
+    phase_in: int
+    retry: bool
+    effects: tuple[Effect, ...]
+
+    @property
+    def unilateral(self) -> bool:
+        return not self.parties
+
+    @property
+    def deciders(self) -> tuple[int, ...]:
+        """Every actor that votes, once, in order of first appearance (an actor that is a party
+        and a member of another party, like Russia in the CSTO, casts one vote for both)."""
+        return tuple(dict.fromkeys(d for p in self.parties for d in p.deciders))
+
+    @property
+    def n_deciders(self) -> int:
+        return len(self.deciders)
+
+    @property
+    def n_monthly_draws(self) -> int:
+        return sum(e.n_draws for e in self.effects)
+
+    def counterparts(self, party: Party, decider: int, roster) -> list[int]:
+        """Actors whose trustworthiness the decider is exposed to: the proposer and the other
+        parties, minus any party the decider itself belongs to."""
+        out = []
+        for q in [self.proposer] + [p.index for p in self.parties]:
+            if q == party.index or q == decider or decider in roster.leaves(roster.actors[q].id):
+                continue
+            if q not in out:
+                out.append(q)
+        return out
+
+
+def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, horizon: int) -> MoveSpec:
+    key = f"moves.{move_id}"
+    proposer = roster.index(cfg.get("proposer"), f"{key}.proposer")
+    parties = []
+    consent = list(cfg.get("consent") or [])
+    if len(set(consent)) != len(consent):
+        raise ConfigError(f"{key}.consent", "a party is listed twice", roster.ids)
+    for pos, aid in enumerate(consent):
+        idx = roster.index(aid, f"{key}.consent[{pos}]")
+        actor = roster.actors[idx]
+        deciders = tuple(roster.index(m) for m in actor.members) if actor.is_composite else (idx,)
+        deciders = tuple(d for d in deciders if not roster.actors[d].is_composite) or (idx,)
+        weights = tuple(max(roster.actors[d].capability, 1e-6) for d in deciders)
+        parties.append(Party(idx, deciders, actor.rule, actor.quota if actor.rule == "majority" else 1.0, weights))
+    gain = np.full(roster.n, check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))
+    for aid, g in dict(cfg.get("gain_by") or {}).items():
+        gain[roster.index(aid, f"{key}.gain_by")] = check_range(f"{key}.gain_by.{aid}", g, -1.0, 1.0)
+    start = check_int(f"{key}.start", cfg.get("start", 1), 1)
+    if start > horizon:
+        raise ConfigError(f"{key}.start", f"month {start} is beyond the scenario horizon of {horizon} months",
+                          f"an integer in [1, {horizon}]")
+    effects = cfg.get("effects") or []
+    if not isinstance(effects, list | tuple):
+        raise ConfigError(f"{key}.effects", "must be a list of effects", "a list of {type: ...} mappings")
+    return MoveSpec(
+        id=move_id,
+        index=index,
+        title=str(cfg.get("title", move_id)),
+        option=cfg.get("option"),
+        paper=str(cfg.get("paper", "")),
+        reference=str(cfg.get("reference", "")),
+        proposer=proposer,
+        parties=tuple(parties),
+        start=start,
+        cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
+        gain=gain,
+        exposure=check_range(f"{key}.exposure", cfg.get("exposure", 0.2), 0.0, 1.0),
+        domestic_cost=check_range(f"{key}.domestic_cost", cfg.get("domestic_cost", 0.1), 0.0, 1.0),
+        phase_in=check_int(f"{key}.phase_in", cfg.get("phase_in", 1), 1, 240),
+        retry=bool(cfg.get("retry", True)),
+        effects=tuple(compile_effect(e, f"{key}.effects[{k}]", roster, crisis_types) for k, e in enumerate(effects)),
+    )

@@ -1,0 +1,212 @@
+"""Compile the roster config into index arrays the vectorised kernels use.
+
+Composite actors (alliances, unions, organisations) are rows of the belief matrices like any
+other actor, but their *views* are derived from their members' views each month, and they
+decide by their members' votes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.errors import ConfigError, check_range
+
+KINDS = ("state", "faction", "alliance", "union", "organisation", "territory")
+COMPOSITE_KINDS = ("alliance", "union", "organisation")
+RULES = ("consensus", "unanimity", "majority")
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    """Immutable description of one actor."""
+
+    id: str
+    index: int
+    name: str
+    kind: str
+    capability: float
+    hawkishness: float
+    stubbornness: float
+    strategy: str
+    members: tuple[str, ...]
+    rule: str
+    quota: float
+    influence: bool
+    parent: str | None
+    patron: str | None
+
+    @property
+    def is_composite(self) -> bool:
+        return self.kind in COMPOSITE_KINDS
+
+
+@dataclass(frozen=True)
+class Roster:
+    """All actors with lookup helpers and the per-actor parameter vectors."""
+
+    actors: tuple[ActorSpec, ...]
+    capability: np.ndarray
+    hawkishness: np.ndarray
+    stubbornness: np.ndarray
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def n(self) -> int:
+        return len(self.actors)
+
+    def index(self, actor_id: str, key: str = "actor") -> int:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a.index
+        raise ConfigError(key, f"unknown actor {actor_id!r}", self.ids)
+
+    def __getitem__(self, actor_id: str) -> ActorSpec:
+        return self.actors[self.index(actor_id)]
+
+    def composites(self) -> list[ActorSpec]:
+        return [a for a in self.actors if a.is_composite]
+
+    def leaves(self, actor_id: str) -> list[int]:
+        """Indices of the deciding members of ``actor_id`` (itself if not composite), recursively."""
+        a = self[actor_id]
+        if not a.is_composite:
+            return [a.index]
+        out: list[int] = []
+        for m in a.members:
+            for i in self.leaves(m):
+                if i not in out:
+                    out.append(i)
+        return out
+
+    def expand(self, actor_ids, key: str) -> list[int]:
+        """Indices of the given actors plus, for composites, all their members (recursively)."""
+        out: list[int] = []
+        for pos, aid in enumerate(actor_ids):
+            idx = self.index(aid, f"{key}[{pos}]")
+            stack = [idx]
+            while stack:
+                i = stack.pop()
+                if i not in out:
+                    out.append(i)
+                    stack.extend(self.index(m) for m in self.actors[i].members)
+        return out
+
+
+def compile_roster(cfg: Mapping) -> Roster:
+    """Validate the ``roster`` config section and build a :class:`Roster`."""
+    if not cfg:
+        raise ConfigError("roster", "the roster is empty", "at least two actors")
+    ids = list(cfg.keys())
+    non_composite = [i for i in ids if cfg[i].get("kind", "state") not in COMPOSITE_KINDS]
+    actors = []
+    for index, aid in enumerate(ids):
+        a = cfg[aid]
+        key = f"roster.{aid}"
+        kind = a.get("kind", "state")
+        if kind not in KINDS:
+            raise ConfigError(f"{key}.kind", f"unknown kind {kind!r}", KINDS)
+        members = list(a.get("members") or [])
+        if members == ["all"]:
+            members = [m for m in non_composite if cfg[m].get("kind") != "territory"]
+        if kind in COMPOSITE_KINDS and not members:
+            raise ConfigError(f"{key}.members", f"composite actor {aid} has no members", "actor ids of the roster")
+        if kind not in COMPOSITE_KINDS and members:
+            raise ConfigError(f"{key}.members", f"only composites ({', '.join(COMPOSITE_KINDS)}) have members", "[]")
+        for pos, m in enumerate(members):
+            if m not in ids:
+                raise ConfigError(f"{key}.members[{pos}]", f"unknown actor {m!r}", ids)
+            if m == aid:
+                raise ConfigError(f"{key}.members[{pos}]", f"{aid} cannot be its own member", ids)
+        rule = a.get("rule", "consensus")
+        if rule not in RULES:
+            raise ConfigError(f"{key}.rule", f"unknown decision rule {rule!r}", RULES)
+        for ref in ("parent", "patron"):
+            if a.get(ref) is not None and a.get(ref) not in ids:
+                raise ConfigError(f"{key}.{ref}", f"unknown actor {a.get(ref)!r}", ids)
+        if kind == "territory" and (a.get("parent") is None or a.get("patron") is None):
+            raise ConfigError(key, f"territory {aid} needs a parent and a patron", "actor ids of the roster")
+        actors.append(
+            ActorSpec(
+                id=aid,
+                index=index,
+                name=str(a.get("name", aid)),
+                kind=kind,
+                capability=check_range(f"{key}.capability", a.get("capability", 0.1), 0.0, 1.0),
+                hawkishness=check_range(f"{key}.hawkishness", a.get("hawkishness", 0.5), 0.0, 1.0),
+                stubbornness=check_range(f"{key}.stubbornness", a.get("stubbornness", 0.5), 0.0, 1.0),
+                strategy=str(a.get("strategy", "security_calculus")),
+                members=tuple(members),
+                rule=rule,
+                quota=check_range(f"{key}.quota", a.get("quota", 1.0), 0.0, 1.0),
+                influence=bool(a.get("influence", False)),
+                parent=a.get("parent"),
+                patron=a.get("patron"),
+            )
+        )
+    if len(actors) < 2:
+        raise ConfigError("roster", "fewer than two actors", "at least two actors")
+    roster = Roster(
+        actors=tuple(actors),
+        capability=np.array([a.capability for a in actors]),
+        hawkishness=np.array([a.hawkishness for a in actors]),
+        stubbornness=np.array([a.stubbornness for a in actors]),
+    )
+    _check_acyclic(roster)
+    return roster
+
+
+def _check_acyclic(roster: Roster) -> None:
+    def visit(i: int, path: tuple[int, ...]) -> None:
+        for m in roster.actors[i].members:
+            j = roster.index(m)
+            if j in path:
+                raise ConfigError(f"roster.{roster.actors[i].id}.members", "membership forms a cycle", "a hierarchy")
+            visit(j, path + (j,))
+
+    for a in roster.actors:
+        visit(a.index, (a.index,))
+
+
+def influence_weights(roster: Roster) -> list[tuple[int, int, float]]:
+    """Sparse Friedkin-Johnsen weights (i, m, w): row-stochastic over i's bloc peers.
+
+    An actor in several influencing blocs splits its attention equally between them; within a
+    bloc, every member (itself included) has equal weight. Actors in no bloc are absent.
+    """
+    blocs = [[roster.index(m) for m in c.members if not roster[m].is_composite] for c in roster.composites() if c.influence]
+    weights: dict[tuple[int, int], float] = {}
+    share: dict[int, int] = {}
+    for bloc in blocs:
+        for i in bloc:
+            share[i] = share.get(i, 0) + 1
+    for bloc in blocs:
+        for i in bloc:
+            for m in bloc:
+                weights[(i, m)] = weights.get((i, m), 0.0) + 1.0 / (share[i] * len(bloc))
+    return [(i, m, w) for (i, m), w in sorted(weights.items())]
+
+
+def bloc_masks(roster: Roster) -> np.ndarray:
+    """(n, n) bool: True where observer i and target k share an influencing bloc (not pooled)."""
+    same = np.zeros((roster.n, roster.n), dtype=bool)
+    for c in roster.composites():
+        if c.influence:
+            idx = roster.expand([c.id], f"roster.{c.id}")
+            same[np.ix_(idx, idx)] = True
+    return same
+
+
+def attribution_matrix(roster: Roster, weight: float) -> np.ndarray:
+    """(n, n): row s gives the weight with which a signal sent by s is credited to each actor."""
+    att = np.eye(roster.n)
+    for c in roster.composites():
+        for m in roster.expand([c.id], f"roster.{c.id}"):
+            if m != c.index:
+                att[c.index, m] = max(att[c.index, m], weight)
+    return att

@@ -1,0 +1,167 @@
+"""Compile a resolved config mapping into an immutable, validated :class:`ModelSpec`.
+
+All validation of values and cross-references happens here, before any output is written,
+and every failure is a :class:`~sim.errors.ConfigError` naming the key and allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scenarios.calendar import month_label, parse_start
+from scenarios.initial import initial_matrices
+from sim.crises import CrisisSlot, compile_crises
+from sim.errors import ConfigError, check_int, check_range
+from sim.moves import MoveSpec, compile_move
+from sim.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    signal_sensitivity: float
+    hostile_sensitivity: float
+    spiral_bias: float
+    trust_memory: float
+    trust_low: float
+    trust_high: float
+    bloc_attribution: float
+    social_influence: bool
+    threat_adjustment: float
+    threat_posture_weight: float
+    threat_mistrust_weight: float
+    reassurance: float
+    posture_reactivity: float
+    posture_fatigue: float
+    irritant_decay: float
+    equilibrate_months: int
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    rationality: float
+    rejection_cost: float
+    retry_after: int
+    concession_step: float
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything a run needs, validated; shared read-only by all replicates."""
+
+    config: Mapping[str, Any]
+    roster: Roster
+    dynamics: Dynamics
+    negotiation: Negotiation
+    moves: tuple[MoveSpec, ...]
+    slots: tuple[CrisisSlot, ...]
+    crisis_types: tuple[str, ...]
+    crises_enabled: bool
+    suspension_months: int
+    suspension_base: float
+    scenario_name: str
+    start: tuple[int, int]
+    horizon: int
+    initial: Mapping[str, np.ndarray]
+    influence: tuple[tuple[int, int, float], ...]
+    same_bloc: np.ndarray
+    attribution: np.ndarray
+    key_dyads: tuple[tuple[int, int], ...]
+    dyad_period: int
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.roster.ids
+
+    def date(self, step: int) -> str:
+        return month_label(self.start, step)
+
+    def move(self, move_id: str) -> MoveSpec:
+        for m in self.moves:
+            if m.id == move_id:
+                return m
+        raise ConfigError("moves", f"unknown move {move_id!r}", [m.id for m in self.moves])
+
+
+def _section(cfg: Mapping, name: str) -> Mapping:
+    value = cfg.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(name, f"must be a mapping, got {type(value).__name__}", "a mapping of keys to values")
+    return value
+
+
+def compile_spec(cfg: Mapping) -> ModelSpec:
+    """Validate ``cfg`` (a plain nested dict, e.g. from OmegaConf.to_container) into a spec."""
+    roster = compile_roster(_section(cfg, "roster"))
+    d = _section(cfg, "dynamics")
+    bounds = list(d.get("trust_bounds", [0.01, 0.99]))
+    if len(bounds) != 2 or not 0.0 < float(bounds[0]) < float(bounds[1]) < 1.0:
+        raise ConfigError("dynamics.trust_bounds", f"{bounds!r} is not an interval inside (0, 1)", "[low, high] with 0 < low < high < 1")
+    dynamics = Dynamics(
+        signal_sensitivity=check_range("dynamics.signal_sensitivity", d.get("signal_sensitivity", 2.0), 0.0, 20.0),
+        hostile_sensitivity=check_range("dynamics.hostile_sensitivity", d.get("hostile_sensitivity", 2.0), 0.0, 20.0),
+        spiral_bias=check_range("dynamics.spiral_bias", d.get("spiral_bias", 0.5), 0.0, 1.0),
+        trust_memory=check_range("dynamics.trust_memory", d.get("trust_memory", 0.01), 0.0, 1.0),
+        trust_low=float(bounds[0]),
+        trust_high=float(bounds[1]),
+        bloc_attribution=check_range("dynamics.bloc_attribution", d.get("bloc_attribution", 0.5), 0.0, 1.0),
+        social_influence=bool(d.get("social_influence", True)),
+        threat_adjustment=check_range("dynamics.threat_adjustment", d.get("threat_adjustment", 0.1), 0.0, 1.0),
+        threat_posture_weight=check_range("dynamics.threat_posture_weight", d.get("threat_posture_weight", 0.6), 0.0, 1.0),
+        threat_mistrust_weight=check_range("dynamics.threat_mistrust_weight", d.get("threat_mistrust_weight", 0.4), 0.0, 1.0),
+        reassurance=check_range("dynamics.reassurance", d.get("reassurance", 0.3), 0.0, 1.0),
+        posture_reactivity=check_range("dynamics.posture_reactivity", d.get("posture_reactivity", 0.05), 0.0, 1.0),
+        posture_fatigue=check_range("dynamics.posture_fatigue", d.get("posture_fatigue", 0.05), 0.0, 1.0),
+        irritant_decay=check_range("dynamics.irritant_decay", d.get("irritant_decay", 0.03), 0.0, 1.0),
+        equilibrate_months=check_int("dynamics.equilibrate_months", d.get("equilibrate_months", 240), 0, 10_000),
+    )
+    n = _section(cfg, "negotiation")
+    negotiation = Negotiation(
+        rationality=check_range("negotiation.rationality", n.get("rationality", 8.0), 0.0, 1000.0),
+        rejection_cost=check_range("negotiation.rejection_cost", n.get("rejection_cost", 0.1), 0.0, 5.0),
+        retry_after=check_int("negotiation.retry_after", n.get("retry_after", 6), 1, 1200),
+        concession_step=check_range("negotiation.concession_step", n.get("concession_step", 0.1), 0.0, 1.0),
+        max_attempts=check_int("negotiation.max_attempts", n.get("max_attempts", 3), 1, 100),
+    )
+    c = _section(cfg, "crises")
+    slots, crisis_types = compile_crises(c, roster)
+    s = _section(cfg, "scenario")
+    start = parse_start("scenario.start_date", s.get("start_date", "2010-01"))
+    horizon = check_int("scenario.horizon", s.get("horizon", 120), 1, 12_000)
+    moves_cfg = _section(cfg, "moves")
+    moves = tuple(
+        compile_move(mid, k, mcfg or {}, roster, crisis_types, horizon) for k, (mid, mcfg) in enumerate(moves_cfg.items())
+    )
+    o = _section(cfg, "output")
+    key_dyads = []
+    for k, pair in enumerate(o.get("key_dyads") or []):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ConfigError(f"output.key_dyads[{k}]", f"{pair!r} is not an [observer, target] pair", roster.ids)
+        key_dyads.append((roster.index(pair[0], f"output.key_dyads[{k}][0]"), roster.index(pair[1], f"output.key_dyads[{k}][1]")))
+    return ModelSpec(
+        config=cfg,
+        roster=roster,
+        dynamics=dynamics,
+        negotiation=negotiation,
+        moves=moves,
+        slots=slots,
+        crisis_types=crisis_types,
+        crises_enabled=bool(c.get("enabled", True)),
+        suspension_months=check_int("crises.suspension_months", c.get("suspension_months", 12), 0, 1200),
+        suspension_base=check_range("crises.suspension_base", c.get("suspension_base", 0.8), 0.0, 1.0),
+        scenario_name=str(s.get("name", "scenario")),
+        start=start,
+        horizon=horizon,
+        initial=initial_matrices(s, roster),
+        influence=tuple(influence_weights(roster)) if dynamics.social_influence else (),
+        same_bloc=bloc_masks(roster),
+        attribution=attribution_matrix(roster, dynamics.bloc_attribution),
+        key_dyads=tuple(key_dyads),
+        dyad_period=check_int("output.dyad_period", o.get("dyad_period", 1), 0, 12_000),
+    )

@@ -36,9 +36,12 @@ def hostile_increment(cost, weight: np.ndarray, sensitivity: float) -> np.ndarra
 
 def threat_target(trust: np.ndarray, posture: np.ndarray, irritant: np.ndarray, capability: np.ndarray,
                   posture_weight: float, mistrust_weight: float) -> np.ndarray:
-    """P*[i, j] = clip(cap[j] * (wA * A[j, i] + wT * (1 - T[i, j])) + I[i, j], 0, 1)."""
+    """P*[i, j] = clip(cap[j] * (wA * A[j, i] + wT * (1 - T[i, j])) + I[i, j], 0, 1), and P*[i, i] = 0:
+    no actor threatens itself (a non-zero diagonal would feed back through its own posture and
+    leak into composites' rows, so a run without events would drift)."""
     raw = capability[None, None, :] * (posture_weight * np.swapaxes(posture, -1, -2) + mistrust_weight * (1.0 - trust))
-    return np.clip(raw + irritant, 0.0, 1.0)
+    off_diagonal = 1.0 - np.eye(raw.shape[-1])
+    return np.clip(raw + irritant, 0.0, 1.0) * off_diagonal
 
 
 def threat_step(threat: np.ndarray, target: np.ndarray, adjustment: float) -> np.ndarray:
@@ -85,9 +88,16 @@ def friedkin_johnsen(social: np.ndarray, own: np.ndarray, weights, stubbornness:
 
 
 def composite_rows(matrix: np.ndarray, composites) -> None:
-    """In place: each composite's row is the mean of its members' rows (members listed as indices)."""
+    """In place: each composite's row is the mean of its members' rows (members listed as indices).
+
+    The composite's own diagonal entry is kept: its members' view *of it* is not its view of
+    itself (averaging it in gave alliances a self-threat that fed their own posture, so a run
+    without events drifted).
+    """
     for c, members in composites:
         acc = matrix[:, members[0], :].copy()
         for m in members[1:]:
             acc += matrix[:, m, :]
-        matrix[:, c, :] = acc / len(members)
+        acc /= len(members)
+        acc[:, c] = matrix[:, c, c]
+        matrix[:, c, :] = acc

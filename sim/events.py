@@ -47,7 +47,8 @@ class EventLog:
         df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
         df = df.sort_values(["replicate", "step", "order"], kind="stable").reset_index(drop=True)
         df.insert(1, "seed", np.asarray(seeds, dtype=np.int64)[df["replicate"].to_numpy(dtype=np.int64)])
-        df.insert(3, "date", [dates(int(s)) for s in df["step"]] if len(df) else [])
+        labels = {int(s): dates(int(s)) for s in np.unique(df["step"])}
+        df.insert(3, "date", pd.Categorical(df["step"].map(labels)) if len(df) else [])
         df = df.drop(columns="order")
         for name in ("kind", "move", "actor", "counterpart", "detail"):
             df[name] = df[name].astype("category")

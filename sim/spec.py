@@ -96,8 +96,33 @@ def _section(cfg: Mapping, name: str) -> Mapping:
     return value
 
 
+def _check_keys(cfg: Mapping) -> None:
+    """Reject keys the schema does not know (Hydra lets ``+key=value`` through silently)."""
+    from dataclasses import fields
+
+    from sim import schema
+
+    def check(section: Mapping, cls, prefix: str) -> None:
+        allowed = [f.name for f in fields(cls)]
+        for key in section:
+            if key not in allowed:
+                raise ConfigError(f"{prefix}{key}", "unknown key", allowed)
+
+    check(cfg, schema.Config, "")
+    for name, cls in (("dynamics", schema.DynamicsConfig), ("negotiation", schema.NegotiationConfig),
+                      ("crises", schema.CrisesConfig), ("scenario", schema.ScenarioConfig), ("output", schema.OutputConfig)):
+        check(_section(cfg, name), cls, f"{name}.")
+    for mid, move in _section(cfg, "moves").items():
+        check(move or {}, schema.MoveConfig, f"moves.{mid}.")
+    for aid, actor in _section(cfg, "roster").items():
+        check(actor or {}, schema.ActorConfig, f"roster.{aid}.")
+
+
 def compile_spec(cfg: Mapping) -> ModelSpec:
     """Validate ``cfg`` (a plain nested dict, e.g. from OmegaConf.to_container) into a spec."""
+    _check_keys(cfg)
+    check_int("seed", cfg.get("seed", 0), 0, 2**63 - 1)
+    check_int("replicates", cfg.get("replicates", 1), 1, 10_000_000)
     roster = compile_roster(_section(cfg, "roster"))
     d = _section(cfg, "dynamics")
     bounds = list(d.get("trust_bounds", [0.01, 0.99]))

@@ -1,0 +1,58 @@
+"""Check config-group choices on the command line before Hydra runs anything.
+
+Hydra reports an unknown member of a list choice (``option=[nrc,zzz]``) as "Could not load
+'option/zzz'" without saying what exists; this check names the group and the allowed choices,
+for single runs and for every value of a multirun sweep, before any job starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from sim.config import CONFIG_DIR
+from sim.errors import ConfigError
+
+
+def _choices(group: str, config_dirs: list[Path]) -> list[str]:
+    names = set()
+    for d in [CONFIG_DIR, *config_dirs]:
+        names |= {p.stem for p in (d / group).glob("*.yaml")}
+    return sorted(names)
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [v for item in value for v in _flatten(item)]
+    return [] if value is None else [str(value)]
+
+
+def check_group_overrides(argv: list[str]) -> None:
+    """Raise ConfigError for a config-group choice that no config directory provides."""
+    config_dirs, overrides, skip = [], [], False
+    for k, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg in ("--config-dir", "-cd") and k + 1 < len(argv):
+            config_dirs.append(Path(argv[k + 1]))
+            skip = True
+        elif arg.startswith("--config-dir="):
+            config_dirs.append(Path(arg.split("=", 1)[1]))
+        elif not arg.startswith("-") and "=" in arg:
+            overrides.append(arg)
+    groups = {d.name for d in CONFIG_DIR.iterdir() if d.is_dir()}
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001 - Hydra reports syntax errors itself, with position
+        return
+    for o in parsed:
+        group = o.key_or_group.lstrip("+~")
+        if group not in groups or o.package is not None:
+            continue
+        values = list(o.sweep_iterator()) if o.is_sweep_override() else [o.value()]
+        allowed = _choices(group, config_dirs)
+        for value in _flatten(values):
+            if value not in allowed:
+                raise ConfigError(group, f"unknown {group} {value!r}", allowed)

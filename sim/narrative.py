@@ -1,0 +1,76 @@
+"""A short, readable story of one replicate, built from the event log and the trust record."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STORY_KINDS = ("outcome", "abandoned", "crisis", "escalation", "suspension", "breach")
+
+
+def short_name(spec, actor_id: str) -> str:
+    """'Russia', 'NATO', 'EFL': names for states and territories, ids for factions and composites."""
+    if actor_id not in spec.ids:
+        return actor_id
+    a = spec.roster[actor_id]
+    return a.name.split(" (")[0] if a.kind in ("state", "territory") else a.id
+
+
+def _trust_at(dyads: pd.DataFrame, step: int, observer: str, target: str) -> float | None:
+    row = dyads[(dyads["step"] == step) & (dyads["observer"] == observer) & (dyads["target"] == target)]
+    return float(row["trust"].iloc[0]) if len(row) else None
+
+
+def _outcome_line(spec, ev: pd.DataFrame, outcome: pd.Series, dyads: pd.DataFrame | None) -> str:
+    move = spec.move(str(outcome["move"]))
+    step = int(outcome["step"])
+    here = ev[(ev["step"] == step) & (ev["move"] == move.id)]
+    proposer = spec.ids[move.proposer]
+    attempt = here[here["kind"] == "proposal"]["value"]
+    tries = f" (attempt {int(attempt.iloc[0])})" if len(attempt) and attempt.iloc[0] > 1 else ""
+    parts = [f"{outcome['date']}: {short_name(spec, proposer)} proposed '{move.title}'{tries}"]
+    for party in move.parties:
+        pid = spec.ids[party.index]
+        if len(party.deciders) > 1:
+            dec = here[(here["kind"] == "decision") & (here["actor"] == pid)]
+            if len(dec):
+                ok = dec["value"].iloc[0] > 0.5
+                objectors = [spec.ids[d] for d in party.deciders
+                             if len(v := here[(here["kind"] == "vote") & (here["actor"] == spec.ids[d])]) and v["value"].iloc[0] < 0.5]
+                text = f"{short_name(spec, pid)} {'agreed' if ok else 'could not agree'}"
+                if objectors:
+                    text += f" ({', '.join(objectors)} objected)"
+                parts.append(text)
+        else:
+            v = here[(here["kind"] == "vote") & (here["actor"] == pid)]
+            if len(v):
+                parts.append(f"{short_name(spec, pid)} {'accepted' if v['value'].iloc[0] > 0.5 else 'rejected'}")
+    agreed = outcome["value"] > 0.5
+    line = "; ".join(parts) + (" -> agreed" if agreed else " -> rejected")
+    others = [spec.ids[p.index] for p in move.parties if p.index != move.proposer]
+    if agreed and others and dyads is not None and len(dyads):
+        before = _trust_at(dyads, step - 1, others[0], proposer)
+        after = _trust_at(dyads, step, others[0], proposer)
+        if before is not None and after is not None:
+            line += f"; trust {short_name(spec, others[0])}->{short_name(spec, proposer)} {before:.2f} -> {after:.2f}"
+    return line
+
+
+def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, replicate: int = 0) -> list[str]:
+    """Lines such as '2010-06: NATO proposed reactivate the NATO-Russia Council; Russia accepted
+    -> agreed; trust Russia->NATO 0.21 -> 0.26', in time order, for one replicate."""
+    ev = events[events["replicate"] == replicate]
+    dy = dyads[dyads["replicate"] == replicate] if dyads is not None and len(dyads) else None
+    lines = []
+    for _, e in ev[ev["kind"].isin(STORY_KINDS)].iterrows():
+        kind = e["kind"]
+        if kind == "outcome":
+            lines.append(_outcome_line(spec, ev, e, dy))
+        elif kind == "abandoned":
+            lines.append(f"{e['date']}: {short_name(spec, str(e['actor']))} abandoned '{spec.move(str(e['move'])).title}' ({e['reason']})")
+        elif kind == "crisis":
+            lines.append(f"{e['date']}: crisis - {str(e['reason']).replace('_', ' ')}")
+        elif kind == "escalation":
+            lines.append(f"{e['date']}: ESCALATION - {e['counterpart'] if e['counterpart'] else e['actor']}: the crisis turned into open conflict")
+        elif kind in ("suspension", "breach"):
+            lines.append(f"{e['date']}: {e['reason']}")
+    return lines

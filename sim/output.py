@@ -1,0 +1,105 @@
+"""Writing results: Parquet tables that carry their config, seeds and version, written
+atomically (into a hidden temporary folder, then moved into place) so that a failed run leaves
+no partial results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from sim import __version__
+
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "matplotlib")
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
+                             text=True, timeout=5, check=False)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_metadata(config: dict, seeds) -> dict:
+    """Provenance written beside and inside every result: version, commit, seeds, packages."""
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = importlib_metadata.version(p)
+        except importlib_metadata.PackageNotFoundError:
+            versions[p] = None
+    return {
+        "eurosec_version": __version__,
+        "git_commit": git_commit(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seed": config.get("seed"),
+        "replicate_seeds": [int(s) for s in seeds],
+        "scenario": (config.get("scenario") or {}).get("name"),
+        "moves": list((config.get("moves") or {}).keys()),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
+
+
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict, config: dict) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    extra = {b"eurosec.metadata": json.dumps(meta).encode(), b"eurosec.config": json.dumps(config).encode()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    pq.write_table(table, path, compression="zstd")
+
+
+def read_metadata(path) -> dict:
+    """The eurosec provenance (metadata and config) stored in a result Parquet file."""
+    md = pq.read_schema(path).metadata or {}
+    return {"metadata": json.loads(md[b"eurosec.metadata"]), "config": json.loads(md[b"eurosec.config"])}
+
+
+class AtomicResults:
+    """Collect files in a temporary folder inside ``out_dir``; ``commit()`` moves them in place.
+    Leaving the context without commit (an exception) deletes them."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> AtomicResults:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.out_dir))
+        return self
+
+    def path(self, name: str) -> Path:
+        assert self.tmp is not None
+        return self.tmp / name
+
+    def commit(self) -> list[Path]:
+        assert self.tmp is not None
+        moved = []
+        for f in sorted(self.tmp.iterdir()):
+            target = self.out_dir / f.name
+            os.replace(f, target)
+            moved.append(target)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = None
+        return moved
+
+    def __exit__(self, *exc) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def write_yaml(obj, path: Path) -> None:
+    with open(path, "w") as f:
+        yaml.safe_dump(obj, f, sort_keys=False, allow_unicode=True)

@@ -62,6 +62,13 @@ class ActorAgent(mesa.Agent):
         """Probability of accepting the proposal in each negotiating replicate."""
         return self.strategy.accept_probability(view)
 
+    def utility(self, view: ProposalView) -> np.ndarray:
+        """The strategy's utility of accepting (NaN for strategies without one), for the log."""
+        try:
+            return np.asarray(self.strategy.utility(view), dtype=np.float64)
+        except NotImplementedError:
+            return np.full(view.trust.shape, np.nan)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.actor_id}>"
 

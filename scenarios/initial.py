@@ -55,6 +55,9 @@ def initial_matrices(scenario: Mapping, roster) -> dict[str, np.ndarray]:
     trust, _ = rule_matrix(scenario.get("trust") or {}, groups, roster, "scenario.trust", 0.5, 0.01, 0.99)
     posture, _ = rule_matrix(scenario.get("posture") or {}, groups, roster, "scenario.posture", 0.0)
     irritant, _ = rule_matrix(scenario.get("irritants") or {}, groups, roster, "scenario.irritants", 0.0)
+    if "default" in (scenario.get("threat") or {}):
+        raise ConfigError("scenario.threat.default", "threat has no default: entries without a rule start at "
+                          "the equilibrium of trust, posture and irritants", "scenario.threat.rules only")
     threat, threat_set = rule_matrix(scenario.get("threat") or {}, groups, roster, "scenario.threat", 0.0)
     for m in (trust, posture, irritant, threat):
         np.fill_diagonal(m, 0.0)

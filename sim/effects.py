@@ -142,7 +142,9 @@ class Channel(Effect):
     def monthly(self, eng, strength, draws, move) -> None:
         rows = np.flatnonzero(strength > 0)
         if rows.size and self.contact_cost > 0:
-            eng.emit_signal(rows, self.members, self.covered, self.contact_cost * strength[rows])
+            for m in self.members:  # each member's contact is seen by the others (and their members)
+                others = tuple(i for i in self.covered if i not in eng.spec.roster.expand([eng.ids[m]], "channel"))
+                eng.emit_signal(rows, (m,), others, self.contact_cost * strength[rows])
 
 
 @dataclass(frozen=True)
@@ -183,8 +185,9 @@ class Commitment(Effect):
     """A mutual restraint on posture between two groups (ending hostile contingency planning).
     While in force, posture i->j across the groups is capped at ``posture_ceiling`` (ramping
     down over the phase-in) and compliance is verified monthly (a small conciliatory signal).
-    Each month it is breached with probability ``breach_rate * max P[i, j]`` over its pairs:
-    the most threatened side resumes planning, a hostile signal of ``breach_cost``."""
+    Each month it is breached with probability ``breach_rate * max P[i, j]`` over its pairs: the
+    actor under the highest threat among the pairs resumes planning, a hostile signal of
+    ``breach_cost``, and the move ends."""
 
     type: ClassVar[str] = "commitment"
     fields: ClassVar[tuple[str, ...]] = ("name", "between", "posture_ceiling", "verification_cost", "breach_rate", "breach_cost")

@@ -60,12 +60,14 @@ def equilibrium(spec: ModelSpec) -> dict[str, np.ndarray]:
     for _ in range(d.equilibrate_months):
         target = dyn.threat_target(trust, posture, init["irritant"][None], roster.capability,
                                    d.threat_posture_weight, d.threat_mistrust_weight)
-        threat = np.where(init["threat_set"], init["threat"], dyn.threat_step(threat, target, d.threat_adjustment))
-        dyn.composite_rows(threat, comps)
-        posture = dyn.posture_step(posture, threat, init["posture"][None], ones, roster.hawkishness,
-                                   d.posture_reactivity, d.posture_fatigue)
-    for m in (threat, posture):
-        np.fill_diagonal(m[0], 0.0)
+        nxt_threat = np.where(init["threat_set"], init["threat"], dyn.threat_step(threat, target, d.threat_adjustment))
+        dyn.composite_rows(nxt_threat, comps)
+        nxt_posture = dyn.posture_step(posture, nxt_threat, init["posture"][None], ones, roster.hawkishness,
+                                       d.posture_reactivity, d.posture_fatigue)
+        done = max(np.max(np.abs(nxt_threat - threat)), np.max(np.abs(nxt_posture - posture))) < 1e-14
+        threat, posture = nxt_threat, nxt_posture
+        if done:
+            break
     return {"own": own[0], "social": social[0], "trust": trust[0], "threat": threat[0], "posture": posture[0]}
 
 
@@ -77,7 +79,7 @@ def composite_members(spec: ModelSpec) -> tuple[tuple[int, tuple[int, ...]], ...
 class Engine:
     IDLE, IN_FORCE, FAILED, ENDED = 0, 1, 2, 3
 
-    def __init__(self, spec: ModelSpec, seeds, decide: Callable[[int, ProposalView], np.ndarray],
+    def __init__(self, spec: ModelSpec, seeds, decide: Callable[[int, ProposalView], tuple[np.ndarray, np.ndarray]],
                  record_events: bool = True):
         self.spec = spec
         self.ids = spec.ids
@@ -94,6 +96,7 @@ class Engine:
             irritant_floor=spec.initial["irritant"].copy(), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
         )
         self.composites = composite_members(spec)
+        self.sender_groups: dict[tuple[int, ...], np.ndarray] = {}
         self.step_count = 0
         self.status = np.zeros((R, M), dtype=np.int8)
         self.attempts = np.zeros((R, M), dtype=np.int64)
@@ -174,23 +177,39 @@ class Engine:
             seen[list(observers)] = 1.0
         weight = seen[:, None] * credited[None, :]
         np.fill_diagonal(weight, 0.0)
-        weight[np.ix_(list(senders), list(senders))] = 0.0
+        group = self.sender_groups.get(tuple(senders))
+        if group is None:
+            group = self.sender_groups[tuple(senders)] = np.flatnonzero(sent @ self.spec.attribution > 0)
+        weight[np.ix_(group, group)] = 0.0  # senders (and their blocs' members) learn nothing about each other
         self.emit_matrix(rows, weight, cost, hostile)
 
     def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
-        """Apply a signal with observer-target weights ``weight`` ((n, n) or (k, n, n))."""
+        """Apply a signal with observer-target weights ``weight`` ((n, n) or (k, n, n)).
+
+        Conciliatory: L_own += beta * c * w * (1 - sigma * P) and P -= r * c * w * (1 - sigma * P).
+        Hostile: L_own -= beta_h * c * w and P += r * c * w. Only the block of observers and
+        targets with non-zero weight is touched (a channel's contacts are a few pairs)."""
         rows = np.asarray(rows)
         if rows.size == 0:
             return
-        d, s = self.spec.dynamics, self.state
-        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
-        if hostile:
-            s.own[rows] += dyn.hostile_increment(cost, weight, d.hostile_sensitivity)
-            s.threat[rows] = np.clip(s.threat[rows] + d.reassurance * cost[:, None, None] * weight, 0.0, 1.0)
+        if weight.ndim == 2:
+            obs, tgt = np.flatnonzero(weight.any(axis=1)), np.flatnonzero(weight.any(axis=0))
+            if obs.size == 0:
+                return
+            weight = weight[np.ix_(obs, tgt)]
         else:
-            credit = weight * (1.0 - d.spiral_bias * s.threat[rows])
-            s.own[rows] += d.signal_sensitivity * cost[:, None, None] * credit
-            s.threat[rows] = np.clip(s.threat[rows] - d.reassurance * cost[:, None, None] * credit, 0.0, 1.0)
+            obs = tgt = np.arange(self.n)
+        block = np.ix_(rows, obs, tgt)
+        d, s = self.spec.dynamics, self.state
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None, None]
+        threat = s.threat[block]
+        if hostile:
+            s.own[block] += dyn.hostile_increment(cost[:, 0, 0], weight, d.hostile_sensitivity)
+            s.threat[block] = np.minimum(threat + d.reassurance * cost * weight, 1.0)
+        else:
+            credit = weight * (1.0 - d.spiral_bias * threat)
+            s.own[block] += d.signal_sensitivity * cost * credit
+            s.threat[block] = np.maximum(threat - d.reassurance * cost * credit, 0.0)
 
     def shock_threat(self, rows, weight, amount: float) -> None:
         self.state.threat[rows] = np.clip(self.state.threat[rows] + amount * weight, 0.0, 1.0)

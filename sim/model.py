@@ -145,5 +145,6 @@ class EurosecModel(mesa.Model):
     def events(self):
         return self.engine.log.frame(self.seeds, self.spec.date)
 
-    def _decide(self, decider: int, view: ProposalView) -> np.ndarray:
-        return self._agents_by_id[self.spec.ids[decider]].respond(view)
+    def _decide(self, decider: int, view: ProposalView) -> tuple[np.ndarray, np.ndarray]:
+        agent = self._agents_by_id[self.spec.ids[decider]]
+        return agent.respond(view), agent.utility(view)

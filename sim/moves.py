@@ -81,8 +81,7 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
     for pos, aid in enumerate(consent):
         idx = roster.index(aid, f"{key}.consent[{pos}]")
         actor = roster.actors[idx]
-        deciders = tuple(roster.index(m) for m in actor.members) if actor.is_composite else (idx,)
-        deciders = tuple(d for d in deciders if not roster.actors[d].is_composite) or (idx,)
+        deciders = tuple(roster.leaves(actor.id))  # itself, or its members down to non-composites
         weights = tuple(max(roster.actors[d].capability, 1e-6) for d in deciders)
         parties.append(Party(idx, deciders, actor.rule, actor.quota if actor.rule == "majority" else 1.0, weights))
     gain = np.full(roster.n, check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))

@@ -79,12 +79,13 @@ def negotiate(eng, move, step: int) -> None:
             threat=_readonly(threat[:, d, cps].mean(axis=1) if cps else np.zeros(rows.size)),
             rationality=neg.rationality,
         )
-        p = np.clip(np.asarray(eng.decide(d, view), dtype=np.float64), 0.0, 1.0)
+        p, utility = eng.decide(d, view)
+        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
         u = draws[:, col]
         vote_of[d] = u < p
         eng.log.add("vote", step, rows, move=move.id, actor=ids[d],
                     counterpart=",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d),
-                    p=p, draw=u, trust=view.trust, gain=view.gain, exposure=view.exposure,
+                    p=p, draw=u, utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
                     domestic=view.domestic_cost * view.hawkishness, concession=concession,
                     value=vote_of[d].astype(float), reason=np.where(vote_of[d], "accept", "reject"))
     agreed = np.ones(rows.size, dtype=bool)
@@ -107,10 +108,7 @@ def negotiate(eng, move, step: int) -> None:
                 concession=concession, reason=reasons)
     if agreed.any():
         eng.enact(move, rows[agreed], concession[agreed], step)
-    for idx, no in refusers:
-        r = rows[no]
-        if r.size and idx != move.proposer and move.proposer not in eng.spec.roster.expand([ids[idx]], "consent"):
-            eng.emit_signal(r, (idx,), tuple(eng.spec.roster.expand([ids[move.proposer]], "proposer")), neg.rejection_cost, hostile=True)
+    _rejection_signals(eng, move, rows, refusers)
     failed = rows[~agreed]
     eng.attempts[rows, m] += 1
     retry = move.retry & (eng.attempts[failed, m] < neg.max_attempts)
@@ -119,6 +117,23 @@ def negotiate(eng, move, step: int) -> None:
     eng.status[gave_up, m] = eng.FAILED
     eng.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
                 reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
+
+
+def _rejection_signals(eng, move, rows, refusers) -> None:
+    """Each replicate's refusing parties (other than the proposer's own side) send one joint
+    hostile signal of ``rejection_cost`` to the proposer and its members; an actor that refused
+    both alone and inside a bloc (Russia in the CSTO) is credited once."""
+    ids = eng.spec.ids
+    roster = eng.spec.roster
+    others = [(idx, no) for idx, no in refusers if move.proposer not in roster.expand([ids[idx]], "consent")]
+    if not others:
+        return
+    pattern = np.stack([no for _, no in others], axis=1)
+    observers = tuple(roster.expand([ids[move.proposer]], "proposer"))
+    for combo in np.unique(pattern[pattern.any(axis=1)], axis=0):
+        sel = rows[(pattern == combo).all(axis=1)]
+        senders = tuple(idx for (idx, _), on in zip(others, combo) if on)
+        eng.emit_signal(sel, senders, observers, eng.spec.negotiation.rejection_cost, hostile=True)
 
 
 def _internal_reason(party, votes: np.ndarray, ok: np.ndarray, ids) -> np.ndarray:

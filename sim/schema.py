@@ -2,7 +2,7 @@
 
 The schema makes Hydra reject unknown keys and ill-typed values at the command line
 (``dynamics.spiral_biass=1`` -> "Key 'spiral_biass' not in 'DynamicsConfig'"). Range checks
-and cross-references (actor ids, crisis types) live in :mod:`sim.validate`, which names the key
+and cross-references (actor ids, crisis types) live in :mod:`sim.spec` and the modules it calls, which name the key
 and the allowed values. Each default's rationale is written beside it in ``configs/``.
 """
 
@@ -46,7 +46,7 @@ class DynamicsConfig:
     posture_reactivity: float = 0.05
     posture_fatigue: float = 0.05
     irritant_decay: float = 0.03
-    equilibrate_months: int = 240
+    equilibrate_months: int = 3000
 
 
 @dataclass

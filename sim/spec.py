@@ -144,7 +144,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         posture_reactivity=check_range("dynamics.posture_reactivity", d.get("posture_reactivity", 0.05), 0.0, 1.0),
         posture_fatigue=check_range("dynamics.posture_fatigue", d.get("posture_fatigue", 0.05), 0.0, 1.0),
         irritant_decay=check_range("dynamics.irritant_decay", d.get("irritant_decay", 0.03), 0.0, 1.0),
-        equilibrate_months=check_int("dynamics.equilibrate_months", d.get("equilibrate_months", 240), 0, 10_000),
+        equilibrate_months=check_int("dynamics.equilibrate_months", d.get("equilibrate_months", 3000), 0, 10_000),
     )
     n = _section(cfg, "negotiation")
     negotiation = Negotiation(

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import structures
 from sim.errors import ConfigError, check_range
 
 
 @dataclass(frozen=True)
 class CrisisSlot:
     type: str
+    site: str
     label: str
     victim_label: str
     victims: tuple[int, ...]
@@ -70,6 +72,7 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                     raise ConfigError(f"{skey}.conflict", f"{terr.id} is not a territory", [a.id for a in roster.actors if a.kind == "territory"])
                 sides = [[terr.parent], [terr.id, terr.patron]]
                 victims = [terr.parent]
+                site_id = terr.id
                 label = f"{terr.id} ({terr.parent} vs {terr.id}, {terr.patron})"
             else:
                 sides = site.get("sides") or [[], []]
@@ -77,6 +80,7 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                 if not victims and not any(sides):
                     raise ConfigError(skey, "a site needs victims, sides or a conflict", roster.ids)
                 label = ", ".join(victims) if victims else " vs ".join(",".join(s) for s in sides)
+                site_id = str(site.get("name") or label)
             if len(sides) != 2:
                 raise ConfigError(f"{skey}.sides", "must be two lists of actors", "[[A, ...], [B, ...]]")
             a = tuple(roster.expand(sides[0], f"{skey}.sides[0]"))
@@ -94,7 +98,7 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                 attributive[np.ix_(v, others)] = 1.0
             np.fill_diagonal(fixed, 0.0)
             np.fill_diagonal(attributive, 0.0)
-            slots.append(CrisisSlot(type=name, label=label, victim_label=",".join(victims) or "-", victims=v, side_a=a, side_b=b,
+            slots.append(CrisisSlot(type=name, site=site_id, label=label, victim_label=",".join(victims) or "-", victims=v, side_a=a, side_b=b,
                                     fixed_blame=fixed, attributive=attributive, **params))
     return tuple(slots), tuple(types)
 
@@ -108,9 +112,11 @@ def tension(slot: CrisisSlot, threat: np.ndarray) -> np.ndarray:
     return threat[:, list(slot.victims)].mean(axis=(1, 2))
 
 
-def blame_weights(slot: CrisisSlot, trust: np.ndarray) -> np.ndarray:
-    """(k, n, n) weights w[i, j] of how much observer i blames j for the crisis."""
-    return slot.fixed_blame + slot.attributive * (1.0 - trust)
+def blame_weights(slot: CrisisSlot, trust: np.ndarray, attribution_bias: float) -> np.ndarray:
+    """(k, n, n) weights w[i, j] of how much observer i blames j for the crisis:
+    1 across a conflict's sides, (1 - T[i, j]) ** attribution_bias for onlookers (and victims of
+    non-conflict crises): friends are given the benefit of the doubt, the distrusted are blamed."""
+    return slot.fixed_blame + slot.attributive * (1.0 - trust) ** attribution_bias
 
 
 def process_month(eng, step: int, draws: np.ndarray) -> None:
@@ -120,36 +126,51 @@ def process_month(eng, step: int, draws: np.ndarray) -> None:
         if slot.base_rate <= 0:
             continue
         tens = tension(slot, eng.state.threat)
-        hazard = 1.0 - np.exp(-slot.base_rate * (1.0 + slot.threat_sensitivity * tens))
+        rate = slot.base_rate * (1.0 + slot.threat_sensitivity * tens) * (1.0 - eng.structures.hazard_reduction(s))
+        hazard = 1.0 - np.exp(-rate)
         rows = np.flatnonzero(draws[:, s] < hazard)
-        if rows.size == 0:
-            continue
-        eng.counters["crises"][rows] += 1
-        weights = blame_weights(slot, eng.state.trust[rows])
-        damp = eng.channel_dampening(rows)
-        eng.emit_matrix(rows, weights * damp, slot.severity * slot.blame, hostile=True)
-        eng.shock_threat(rows, weights * damp, slot.threat_shock)
-        assisted = eng.clause_assistance(rows, slot, step)
-        eng.log.add("crisis", step, rows, actor=slot.victim_label,
-                    counterpart=slot.label, detail=slot.type, p=hazard[rows], draw=draws[rows, s],
-                    value=1.0 - damp.min(axis=(1, 2)), reason=_crisis_reason(slot, assisted))
-        if not slot.conflict or slot.escalation <= 0:
-            continue
-        cover = eng.channel_coverage(rows, slot)
-        p_esc = np.clip(slot.escalation * (1.0 + tens[rows]) * (1.0 - cover), 0.0, 1.0)
-        u = draws[rows, n_slots + s]
-        esc = rows[u < p_esc]
-        eng.log.add("escalation_check", step, rows, actor=slot.label, detail=slot.type, p=p_esc, draw=u,
-                    value=cover, reason=np.where(u < p_esc, "escalated", "contained"))
-        if esc.size == 0:
-            continue
-        eng.counters["escalations"][esc] += 1
-        w_esc = blame_weights(slot, eng.state.trust[esc])
-        eng.emit_matrix(esc, w_esc, slot.escalation_severity, hostile=True)
-        eng.shock_threat(esc, w_esc, slot.threat_shock * slot.escalation_severity / max(slot.severity, 1e-9))
-        eng.log.add("escalation", step, esc, actor=slot.label, detail=slot.type, value=slot.escalation_severity,
-                    reason=f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
-        eng.suspend_channels(esc, slot.involved, step)
+        if rows.size:
+            strike(eng, s, slot, rows, step, tens[rows], draws[rows, n_slots + s], p=hazard[rows], u=draws[rows, s])
+
+
+def strike(eng, s: int, slot: CrisisSlot, rows: np.ndarray, step: int, tens: np.ndarray, u_escalation: np.ndarray | None,
+           p=np.nan, u=np.nan, reason: str = "") -> None:
+    """A crisis at slot ``s`` in replicates ``rows``: blame, threat shock, joint management,
+    assistance, then the escalation check (escalation where ``u_escalation`` < its probability;
+    no check when ``u_escalation`` is None)."""
+    eng.counters["crises"][rows] += 1
+    managed = eng.structures.mission_management(rows, s)  # (k,) share of damage and escalation risk absorbed
+    weights = blame_weights(slot, eng.state.trust[rows], eng.spec.attribution_bias) * (1.0 - managed)[:, None, None]
+    damp = eng.structures.channel_dampening(rows, eng.n)
+    eng.emit_matrix(rows, weights * damp, slot.severity * slot.blame, hostile=True)
+    eng.shock_threat(rows, weights * damp, slot.threat_shock)
+    eng.human_security_shock(rows, slot, slot.severity * (1.0 - managed))
+    assisted = structures.clause_assistance(eng, rows, slot, step)
+    structures.mission_cooperation(eng, rows, s, step)
+    eng.log.add("crisis", step, rows, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=p, draw=u,
+                value=1.0 - damp.min(axis=(1, 2)) * (1.0 - managed), reason=reason or _crisis_reason(slot, assisted))
+    if u_escalation is None or not slot.conflict or slot.escalation <= 0:
+        return
+    cover = np.maximum(eng.structures.channel_coverage(rows, slot), managed)
+    p_esc = np.clip(slot.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
+    escalated = u_escalation < p_esc
+    eng.log.add("escalation_check", step, rows, actor=slot.label, detail=slot.type, p=p_esc, draw=u_escalation,
+                value=cover, reason=np.where(escalated, "escalated", "contained"))
+    escalate(eng, slot, rows[escalated], step)
+
+
+def escalate(eng, slot: CrisisSlot, rows: np.ndarray, step: int, reason: str = "") -> None:
+    """Open conflict: heavy blame and threat shock, human security loss, channels suspended."""
+    if rows.size == 0:
+        return
+    eng.counters["escalations"][rows] += 1
+    weights = blame_weights(slot, eng.state.trust[rows], eng.spec.attribution_bias)
+    eng.emit_matrix(rows, weights, slot.escalation_severity, hostile=True)
+    eng.shock_threat(rows, weights, slot.threat_shock * slot.escalation_severity / max(slot.severity, 1e-9))
+    eng.human_security_shock(rows, slot, slot.escalation_severity)
+    eng.log.add("escalation", step, rows, actor=slot.label, detail=slot.type, value=slot.escalation_severity,
+                reason=reason or f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
+    structures.suspend_channels(eng, rows, slot.involved, step)
 
 
 def _crisis_reason(slot: CrisisSlot, assisted) -> str:

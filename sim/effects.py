@@ -30,6 +30,11 @@ def _ids(cfg: dict, field: str, key: str, roster, required: bool = True) -> tupl
     return tuple(value)
 
 
+def _default_name(key: str) -> str:
+    """A structure without a name is named after its place, e.g. 'nrc.effects[0]' (unique)."""
+    return key.removeprefix("moves.")
+
+
 def _check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
     for name in cfg:
         if name not in allowed and name != "type":
@@ -125,7 +130,7 @@ class Channel(Effect):
         if len(members) < 2:
             raise ConfigError(f"{key}.members", "a channel needs at least two members", roster.ids)
         return cls(
-            name=str(cfg.get("name") or "channel"),
+            name=str(cfg.get("name") or _default_name(key)),
             members=tuple(roster.index(m) for m in members),
             covered=tuple(roster.expand(members, f"{key}.members")),
             contact_cost=check_range(f"{key}.contact_cost", cfg.get("contact_cost", 0.03), 0.0, 1.0),
@@ -172,7 +177,7 @@ class Clause(Effect):
             if c not in crisis_types:
                 raise ConfigError(f"{key}.covers[{pos}]", f"unknown crisis type {c!r}", crisis_types)
         return cls(
-            name=str(cfg.get("name") or "clause"),
+            name=str(cfg.get("name") or _default_name(key)),
             parties=tuple(roster.index(p) for p in parties),
             covered=tuple(roster.expand(parties, f"{key}.parties")),
             covers=tuple(covers),
@@ -215,7 +220,7 @@ class Commitment(Effect):
         if set(sides[0]) & set(sides[1]):
             raise ConfigError(f"{key}.between", "an actor is on both sides", "two disjoint groups")
         return cls(
-            name=str(cfg.get("name") or "commitment"),
+            name=str(cfg.get("name") or _default_name(key)),
             side_a=sides[0],
             side_b=sides[1],
             posture_ceiling=check_range(f"{key}.posture_ceiling", cfg.get("posture_ceiling", 0.05), 0.0, 1.0),
@@ -230,10 +235,124 @@ class Commitment(Effect):
         return np.array([p[0] for p in a]), np.array([p[1] for p in a])
 
     def monthly(self, eng, strength, draws, move) -> None:
-        eng.commitment_month(self, strength, draws[:, 0], move)
+        from sim.structures import commitment_month
+
+        commitment_month(eng, self, strength, draws[:, 0], move)
 
 
-EFFECT_TYPES: dict[str, type[Effect]] = {t.type: t for t in (Signal, Irritant, Channel, Clause, Commitment)}
+@dataclass(frozen=True)
+class Reassurance(Effect):
+    """A declaration that addresses a grievance: a conciliatory signal, and the observers'
+    standing irritant load towards the senders falls by ``relief`` (not below zero) for good
+    (NATO's Strategic Concept taking Russian perceptions into account)."""
+
+    type: ClassVar[str] = "reassurance"
+    fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "relief")
+    senders: tuple[int, ...] = ()
+    observers: tuple[int, ...] = ()
+    cost: float = 0.1
+    relief: float = 0.05
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Reassurance:
+        _check_fields(cfg, key, cls.fields)
+        senders = _ids(cfg, "senders", key, roster)
+        return cls(
+            senders=tuple(roster.index(s) for s in senders),
+            observers=tuple(roster.expand(_ids(cfg, "observers", key, roster), f"{key}.observers")),
+            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
+            relief=check_range(f"{key}.relief", cfg.get("relief", 0.05), 0.0, 1.0),
+        )
+
+    def on_enact(self, eng, rows, move) -> None:
+        eng.emit_signal(rows, self.senders, self.observers, self.cost)
+        eng.relieve_irritant(rows, self.observers, eng.spec.roster.expand([eng.ids[s] for s in self.senders], "senders"),
+                             self.relief)
+
+
+@dataclass(frozen=True)
+class Mission(Effect):
+    """Joint crisis management on the ground (a joint EU-Russia mission in Kyrgyzstan, a
+    peace-keeping mission implementing a settlement). For crises at its sites, while in force:
+    the hazard falls by ``hazard_reduction``, the damage and escalation risk by ``management``
+    (times strength), and each managed crisis is joint work, a conciliatory signal of
+    ``cooperation_cost`` among the parties."""
+
+    type: ClassVar[str] = "mission"
+    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "management", "hazard_reduction", "cooperation_cost")
+    name: str = ""
+    parties: tuple[int, ...] = ()
+    sites: tuple[int, ...] = ()
+    management: float = 0.5
+    hazard_reduction: float = 0.0
+    cooperation_cost: float = 0.1
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Mission:
+        _check_fields(cfg, key, cls.fields)
+        return cls(
+            name=str(cfg.get("name") or _default_name(key)),
+            parties=tuple(roster.index(p) for p in _ids(cfg, "parties", key, roster)),
+            sites=tuple(roster.expand(_ids(cfg, "sites", key, roster), f"{key}.sites")),
+            management=check_range(f"{key}.management", cfg.get("management", 0.5), 0.0, 1.0),
+            hazard_reduction=check_range(f"{key}.hazard_reduction", cfg.get("hazard_reduction", 0.0), 0.0, 1.0),
+            cooperation_cost=check_range(f"{key}.cooperation_cost", cfg.get("cooperation_cost", 0.1), 0.0, 5.0),
+        )
+
+    def covers(self, slot) -> bool:
+        return bool(set(slot.involved) & set(self.sites))
+
+
+@dataclass(frozen=True)
+class HumanSecurity(Effect):
+    """Raises the human-security target of the populations of the listed non-recognised
+    territories by ``gain`` (times strength): documents usable across Europe, mobility."""
+
+    type: ClassVar[str] = "human_security"
+    fields: ClassVar[tuple[str, ...]] = ("territories", "gain")
+    territories: tuple[int, ...] = ()
+    gain: float = 0.2
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> HumanSecurity:
+        _check_fields(cfg, key, cls.fields)
+        territories = [a.id for a in roster.actors if a.kind == "territory"]
+        chosen = _ids(cfg, "territories", key, roster, required=False) or tuple(territories)
+        for pos, t in enumerate(chosen):
+            if t not in territories:
+                raise ConfigError(f"{key}.territories[{pos}]", f"{t} is not a territory", territories)
+        return cls(territories=tuple(roster.index(t) for t in chosen),
+                   gain=check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Conflict(Effect):
+    """A scheduled war: the crisis at ``site`` strikes and escalates into open conflict at
+    once (the August 2008 war), with all the consequences of an escalation."""
+
+    type: ClassVar[str] = "conflict"
+    fields: ClassVar[tuple[str, ...]] = ("site", "crisis_type")
+    site: str = ""
+    crisis_type: str = ""
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Conflict:
+        _check_fields(cfg, key, cls.fields)
+        site = cfg.get("site")
+        if not site:
+            raise ConfigError(f"{key}.site", "missing", "a crisis site, e.g. a territory id such as SOS")
+        kind = cfg.get("crisis_type", "frozen_conflict_flareup")
+        if kind not in crisis_types:
+            raise ConfigError(f"{key}.crisis_type", f"unknown crisis type {kind!r}", crisis_types)
+        return cls(site=str(site), crisis_type=str(kind))
+
+    def on_enact(self, eng, rows, move) -> None:
+        eng.force_conflict(rows, self, move)
+
+
+EFFECT_TYPES: dict[str, type[Effect]] = {
+    t.type: t for t in (Signal, Irritant, Reassurance, Channel, Clause, Commitment, Mission, HumanSecurity, Conflict)
+}
 
 
 def compile_effect(cfg: Any, key: str, roster, crisis_types) -> Effect:

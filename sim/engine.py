@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import crises, dynamics as dyn
-from sim.effects import Channel, Clause, Commitment
 from sim.events import EventLog
+from sim.human_security import HumanSecurity
 from sim.negotiation import ProposalView, negotiate
 from sim.spec import ModelSpec
 from sim.streams import CRISIS, MOVE_MONTHLY, UniformStream, attempt_draws
+from sim.structures import Structures
 
 
 @dataclass
@@ -31,7 +32,7 @@ class State:
     threat: np.ndarray  # (R, n, n)
     posture: np.ndarray  # (R, n, n)
     grievance: np.ndarray  # (n, n) Richardson floor of posture
-    irritant_floor: np.ndarray  # (n, n) standing irritants of the scenario
+    irritant_floor: np.ndarray  # (R, n, n) standing irritants (scenario; relieved by reassurance)
     irritant: np.ndarray  # (R, n, n) decaying irritant load from moves
     ceiling: np.ndarray  # (R, n, n) posture caps from commitments in force
 
@@ -93,7 +94,7 @@ class Engine:
         self.state = State(
             own=tile(eq["own"]), prior=eq["own"].copy(), social=tile(eq["social"]), trust=tile(eq["trust"]),
             threat=tile(eq["threat"]), posture=tile(eq["posture"]), grievance=spec.initial["posture"].copy(),
-            irritant_floor=spec.initial["irritant"].copy(), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
+            irritant_floor=tile(spec.initial["irritant"]), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
         )
         self.composites = composite_members(spec)
         self.sender_groups: dict[tuple[int, ...], np.ndarray] = {}
@@ -105,15 +106,9 @@ class Engine:
         self.attempt_draws = [attempt_draws(self.seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
         self.crisis_stream = UniformStream(self.seeds, CRISIS, "", 2 * len(spec.slots))
         self.move_streams = [UniformStream(self.seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
-        self.suspended_until = {}
-        self.channels: list[tuple[int, int, Channel, np.ndarray]] = []
-        for m in spec.moves:
-            for e_idx, e in enumerate(m.effects):
-                if isinstance(e, Channel):
-                    self.suspended_until[(m.index, e_idx)] = np.zeros(R, dtype=np.int64)
-                    self.channels.append((m.index, e_idx, e, e.pair_mask(n)))
-        self.channel_strength = {key: np.zeros(R) for key in self.suspended_until}
-        self._channel_draws = {key: np.ones(R) for key in self.suspended_until}
+        self.structures = Structures(spec, R)
+        self.human_security = HumanSecurity(spec, R)
+        self.human_security.start(self.state.threat)
         self.counters = {"crises": np.zeros(R, dtype=np.int64), "escalations": np.zeros(R, dtype=np.int64)}
 
     # ----------------------------------------------------------------- the month
@@ -124,31 +119,11 @@ class Engine:
             c[:] = 0
         for move in self.spec.moves:
             negotiate(self, move, t)
-        self.state.ceiling[:] = 1.0
-        for move, stream in zip(self.spec.moves, self.move_streams):
-            strength = self.structure_strength(move, t)
-            draws = stream.month(t)
-            col = 0
-            for e_idx, e in enumerate(move.effects):
-                d = draws[:, col:col + e.n_draws]
-                col += e.n_draws
-                if isinstance(e, Channel):
-                    key = (move.index, e_idx)
-                    strength_c = np.where(self.suspended_until[key] >= t, 0.0, strength)
-                    self.channel_strength[key] = strength_c
-                    self._channel_draws[key] = d[:, 0]
-                    e.monthly(self, strength_c, d, move)
-                elif (strength > 0).any():
-                    e.monthly(self, strength, d, move)
+        self.structures.month(self, t)
         crisis_draws = self.crisis_stream.month(t)
         if self.spec.crises_enabled and self.spec.slots:
             crises.process_month(self, t, crisis_draws)
         self._update_beliefs()
-
-    def structure_strength(self, move, t: int) -> np.ndarray:
-        """(R,) phase-in strength of a move's structures: 0 unless in force."""
-        ramp = np.clip((t - self.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
-        return np.where(self.status[:, move.index] == self.IN_FORCE, ramp, 0.0)
 
     def _update_beliefs(self) -> None:
         s, d, roster = self.state, self.spec.dynamics, self.spec.roster
@@ -164,6 +139,8 @@ class Engine:
         dyn.composite_rows(s.threat, self.composites)
         s.posture = dyn.posture_step(s.posture, s.threat, s.grievance, s.ceiling, roster.hawkishness,
                                      d.posture_reactivity, d.posture_fatigue)
+        self.human_security.update(s.threat, self.structures.human_security_gain(
+            len(self.human_security.territories), self.human_security.position))
 
     # ------------------------------------------------------- helpers for effects
     def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
@@ -218,89 +195,21 @@ class Engine:
         block = np.ix_(np.asarray(rows), list(observers), list(senders))
         self.state.irritant[block] = np.clip(self.state.irritant[block] + load, 0.0, 1.0)
 
-    def channel_dampening(self, rows) -> np.ndarray:
-        """(k, n, n) share of crisis damage that gets through: 1 - max over open channels
-        covering the pair of crisis_dampening * strength."""
-        through = np.ones((len(rows), self.n, self.n))
-        for m, e_idx, ch, mask in self.channels:
-            s = self.channel_strength[(m, e_idx)][rows]
-            if (s > 0).any():
-                through = np.minimum(through, 1.0 - ch.crisis_dampening * s[:, None, None] * mask)
-        return through
+    def relieve_irritant(self, rows, observers, senders, relief: float) -> None:
+        block = np.ix_(np.asarray(rows), list(observers), list(senders))
+        self.state.irritant_floor[block] = np.maximum(self.state.irritant_floor[block] - relief, 0.0)
 
-    def channel_coverage(self, rows, slot) -> np.ndarray:
-        """(k,) reduction of escalation risk: max over open channels of dampening * strength *
-        share of the conflict's sides that sit in the channel."""
-        sides = set(slot.side_a) | set(slot.side_b)
-        best = np.zeros(len(rows))
-        for m, e_idx, ch, _ in self.channels:
-            share = len(sides & set(ch.covered)) / max(len(sides), 1)
-            if share:
-                best = np.maximum(best, ch.crisis_dampening * share * self.channel_strength[(m, e_idx)][rows])
-        return best
+    def human_security_shock(self, rows, slot, severity) -> None:
+        self.human_security.shock(rows, slot.involved, severity)
 
-    def clause_assistance(self, rows, slot, step: int) -> list[str]:
-        """Parties of clauses in force that cover this crisis assist its victims."""
-        used = []
-        victims = set(slot.victims)
-        if not victims:
-            return used
-        for move in self.spec.moves:
-            for e in move.effects:
-                if not isinstance(e, Clause) or slot.type not in e.covers or not victims <= set(e.covered):
-                    continue
-                strength = self.structure_strength(move, step)[rows]
-                helping = [p for p in e.parties if not victims & set(self.spec.roster.expand([self.ids[p]], "clause"))]
-                on = strength > 0
-                if helping and on.any():
-                    self.emit_signal(rows[on], helping, None, e.assistance_cost * strength[on])
-                    self.log.add("assistance", step, rows[on], move=move.id, actor=",".join(self.ids[p] for p in helping),
-                                 counterpart=",".join(self.ids[v] for v in slot.victims), value=e.assistance_cost * strength[on],
-                                 reason=f"{e.name}: assistance against {slot.type}")
-                    used.append(e.name)
-        return used
-
-    def suspend_channels(self, rows, involved, step: int) -> None:
-        """An escalation may freeze every open channel that includes a belligerent."""
-        for m, e_idx, ch, _ in self.channels:
-            if not set(involved) & set(ch.covered):
-                continue
-            key = (m, e_idx)
-            open_ = self.channel_strength[key][rows] > 0
-            mem = list(ch.members)
-            sub = self.state.trust[rows][:, mem][:, :, mem]
-            mean_trust = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (len(mem) * (len(mem) - 1))
-            p = self.spec.suspension_base * (1.0 - mean_trust)
-            u = self._channel_draws[key][rows]
-            hit = rows[open_ & (u < p)]
-            self.suspended_until[key][hit] = step + self.spec.suspension_months
-            self.channel_strength[key][hit] = 0.0
-            self.log.add("suspension", step, hit, move=self.spec.moves[m].id, actor=ch.name, p=p[open_ & (u < p)],
-                         draw=u[open_ & (u < p)], reason=f"channel {ch.name} suspended for {self.spec.suspension_months} months after escalation")
-
-    def commitment_month(self, c: Commitment, strength, u, move) -> None:
-        t = self.step_count
-        rows = np.flatnonzero(strength > 0)
-        if rows.size == 0:
-            return
-        obs, tgt = c.pairs()
-        cap = 1.0 - strength[rows, None] * (1.0 - c.posture_ceiling)
-        self.state.ceiling[rows[:, None], obs[None, :], tgt[None, :]] = np.minimum(
-            self.state.ceiling[rows[:, None], obs[None, :], tgt[None, :]], cap)
-        if c.verification_cost > 0:
-            self.emit_signal(rows, c.side_a, c.side_b, c.verification_cost * strength[rows])
-            self.emit_signal(rows, c.side_b, c.side_a, c.verification_cost * strength[rows])
-        pair_threat = self.state.threat[rows[:, None], obs[None, :], tgt[None, :]]
-        p = c.breach_rate * pair_threat.max(axis=1)
-        broke = u[rows] < p
-        if broke.any():
-            who = obs[pair_threat.argmax(axis=1)]
-            for breacher in np.unique(who[broke]):
-                sel = rows[broke & (who == breacher)]
-                self.emit_signal(sel, (int(breacher),), None, c.breach_cost, hostile=True)
-                self.status[sel, move.index] = self.ENDED
-                self.log.add("breach", t, sel, move=move.id, actor=self.ids[breacher], p=p[broke & (who == breacher)],
-                             draw=u[sel], reason=f"{self.ids[breacher]} resumes contingency planning: {c.name} breached")
+    def force_conflict(self, rows, effect, move) -> None:
+        """A scheduled war (effect type ``conflict``): the crisis strikes and escalates now."""
+        s, slot = next((k, sl) for k, sl in enumerate(self.spec.slots)
+                       if sl.site == effect.site and sl.type == effect.crisis_type)
+        tens = crises.tension(slot, self.state.threat)[rows]
+        crises.strike(self, s, slot, rows, self.step_count, tens, None,
+                      reason=f"scheduled: {move.title}")
+        crises.escalate(self, slot, rows, self.step_count, reason=f"{move.title}: open war at {slot.label}")
 
     def enact(self, move, rows, concession, step: int) -> None:
         """The move enters into force: the proposer's costly signal, then each effect."""

@@ -39,6 +39,10 @@ class MoveSpec:
     domestic_cost: float
     phase_in: int
     retry: bool
+    ratifiers: tuple[int, ...]
+    ratification_cost: float
+    requires: tuple[str, ...]
+    excludes: tuple[str, ...]
     effects: tuple[Effect, ...]
 
     @property
@@ -53,7 +57,8 @@ class MoveSpec:
 
     @property
     def n_deciders(self) -> int:
-        return len(self.deciders)
+        """Votes drawn per attempt: one per decider, then one per ratifier."""
+        return len(self.deciders) + len(self.ratifiers)
 
     @property
     def n_monthly_draws(self) -> int:
@@ -110,5 +115,45 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
         domestic_cost=check_range(f"{key}.domestic_cost", cfg.get("domestic_cost", 0.1), 0.0, 1.0),
         phase_in=check_int(f"{key}.phase_in", cfg.get("phase_in", 1), 1, 240),
         retry=bool(cfg.get("retry", True)),
+        ratifiers=_ratifiers(cfg.get("ratify") or [], roster, key),
+        ratification_cost=check_range(f"{key}.ratification_cost", cfg.get("ratification_cost", 0.3), 0.0, 1.0),
+        requires=tuple(str(x) for x in cfg.get("requires") or []),
+        excludes=tuple(str(x) for x in cfg.get("excludes") or []),
         effects=tuple(compile_effect(e, f"{key}.effects[{k}]", roster, crisis_types) for k, e in enumerate(effects)),
     )
+
+
+def _ratifiers(names, roster, key: str) -> tuple[int, ...]:
+    """Actors that must ratify; a composite ratifies through each of its members' parliaments."""
+    out: list[int] = []
+    for k, aid in enumerate(names):
+        roster.index(aid, f"{key}.ratify[{k}]")
+        out.extend(i for i in roster.leaves(aid) if i not in out)
+    return tuple(out)
+
+
+def check_combination(moves: tuple[MoveSpec, ...], available: list[str]) -> None:
+    """Reject combinations that contradict themselves: a move together with one it excludes,
+    a move without one it requires, or two moves defining the same structure differently."""
+    ids = [m.id for m in moves]
+    for m in moves:
+        for k, other in enumerate(m.requires):
+            if other not in ids:
+                raise ConfigError(f"moves.{m.id}.requires[{k}]", f"{m.id} requires {other!r}, which is not selected",
+                                  f"add it, e.g. option=[{','.join(ids + [other])}]")
+        for k, other in enumerate(m.excludes):
+            if other in ids:
+                raise ConfigError(f"moves.{m.id}.excludes[{k}]", f"{m.id} and {other} contradict each other",
+                                  f"one of them, not both (selected: {', '.join(ids)})")
+    named: dict[tuple[str, str], tuple[str, object]] = {}
+    for m in moves:
+        for k, e in enumerate(m.effects):
+            name = getattr(e, "name", "")
+            if not name:
+                continue
+            key = (e.type, name)
+            if key in named and named[key][1] != e:
+                raise ConfigError(f"moves.{m.id}.effects[{k}].name",
+                                  f"{e.type} {name!r} is also defined differently by move {named[key][0]}",
+                                  "a unique name per structure, or identical definitions")
+            named.setdefault(key, (m.id, e))

@@ -69,25 +69,9 @@ def negotiate(eng, move, step: int) -> None:
     vote_of: dict[int, np.ndarray] = {}
     for col, d in enumerate(move.deciders):
         party = next(p for p in move.parties if d in p.deciders)
-        cps = move.counterparts(party, d, eng.spec.roster)
-        view = ProposalView(
-            move=move.id, title=move.title, proposer=ids[move.proposer], party=ids[party.index], decider=ids[d],
-            counterparts=tuple(ids[c] for c in cps), attempt=_readonly(attempt), concession=_readonly(concession),
-            gain=float(move.gain[d]), exposure=move.exposure, domestic_cost=move.domestic_cost,
-            hawkishness=float(eng.spec.roster.hawkishness[d]),
-            trust=_readonly(trust[:, d, cps].mean(axis=1) if cps else np.ones(rows.size)),
-            threat=_readonly(threat[:, d, cps].mean(axis=1) if cps else np.zeros(rows.size)),
-            rationality=neg.rationality,
-        )
-        p, utility = eng.decide(d, view)
-        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-        u = draws[:, col]
-        vote_of[d] = u < p
-        eng.log.add("vote", step, rows, move=move.id, actor=ids[d],
-                    counterpart=",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d),
-                    p=p, draw=u, utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
-                    domestic=view.domestic_cost * view.hawkishness, concession=concession,
-                    value=vote_of[d].astype(float), reason=np.where(vote_of[d], "accept", "reject"))
+        view = _view(eng, move, party, d, trust, threat, attempt, concession, move.domestic_cost)
+        vote_of[d] = _vote(eng, move, d, view, draws[:, col], rows, step, "vote",
+                           ",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d))
     agreed = np.ones(rows.size, dtype=bool)
     refusers: list[tuple[int, np.ndarray]] = []
     for party in move.parties:
@@ -98,6 +82,21 @@ def negotiate(eng, move, step: int) -> None:
                         reason=_internal_reason(party, votes, ok, ids))
         agreed &= ok
         refusers.append((party.index, ~ok))
+    for k, d in enumerate(move.ratifiers):
+        # Ratification (a treaty before the US Senate): a second vote on the agreed text with the
+        # domestic cost raised by ratification_cost; a refusal sinks the agreement.
+        sub = np.flatnonzero(agreed)
+        if sub.size == 0:
+            break
+        party = next((p for p in move.parties if d in p.deciders), move.parties[0])
+        view = _view(eng, move, party, d, trust[sub], threat[sub], attempt[sub], concession[sub],
+                     move.domestic_cost + move.ratification_cost)
+        ratified = _vote(eng, move, d, view, draws[sub, len(move.deciders) + k], rows[sub], step, "ratification",
+                         "ratification")
+        refused = np.zeros(rows.size, dtype=bool)
+        refused[sub[~ratified]] = True
+        refusers.append((d, refused))
+        agreed[sub[~ratified]] = False
     reasons = np.array(["agreed by all parties"] * rows.size, dtype=object)
     for idx, no in refusers:
         reasons[no & (reasons == "agreed by all parties")] = f"rejected by {ids[idx]}"
@@ -117,6 +116,32 @@ def negotiate(eng, move, step: int) -> None:
     eng.status[gave_up, m] = eng.FAILED
     eng.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
                 reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
+
+
+def _view(eng, move, party, d: int, trust, threat, attempt, concession, domestic_cost: float) -> ProposalView:
+    ids = eng.spec.ids
+    cps = move.counterparts(party, d, eng.spec.roster)
+    return ProposalView(
+        move=move.id, title=move.title, proposer=ids[move.proposer], party=ids[party.index], decider=ids[d],
+        counterparts=tuple(ids[c] for c in cps), attempt=_readonly(attempt), concession=_readonly(concession),
+        gain=float(move.gain[d]), exposure=move.exposure, domestic_cost=domestic_cost,
+        hawkishness=float(eng.spec.roster.hawkishness[d]),
+        trust=_readonly(trust[:, d, cps].mean(axis=1) if cps else np.ones(len(attempt))),
+        threat=_readonly(threat[:, d, cps].mean(axis=1) if cps else np.zeros(len(attempt))),
+        rationality=eng.spec.negotiation.rationality,
+    )
+
+
+def _vote(eng, move, d: int, view: ProposalView, u: np.ndarray, rows, step: int, kind: str, counterpart: str) -> np.ndarray:
+    """Ask decider ``d`` (through its agent), draw its vote, log it; returns (k,) bool."""
+    p, utility = eng.decide(d, view)
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    yes = u < p
+    eng.log.add(kind, step, rows, move=move.id, actor=eng.spec.ids[d], counterpart=counterpart, p=p, draw=u,
+                utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
+                domestic=view.domestic_cost * view.hawkishness, concession=view.concession, value=yes.astype(float),
+                reason=np.where(yes, "accept", "reject"))
+    return yes
 
 
 def _rejection_signals(eng, move, rows, refusers) -> None:

@@ -47,6 +47,10 @@ class DynamicsConfig:
     posture_fatigue: float = 0.05
     irritant_decay: float = 0.03
     equilibrate_months: int = 3000
+    human_security_base: float = 0.5
+    human_security_threat_weight: float = 0.5
+    human_security_adjustment: float = 0.1
+    human_security_crisis_shock: float = 0.3
 
 
 @dataclass
@@ -75,6 +79,7 @@ class CrisesConfig:
     enabled: bool = True
     suspension_months: int = 12
     suspension_base: float = 0.8
+    attribution_bias: float = 2.0
     types: dict[str, CrisisTypeConfig] = field(default_factory=dict)
 
 
@@ -94,6 +99,10 @@ class MoveConfig:
     domestic_cost: float = 0.1
     phase_in: int = 1
     retry: bool = True
+    ratify: list[str] = field(default_factory=list)
+    ratification_cost: float = 0.3
+    requires: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
 
 
@@ -115,6 +124,9 @@ class OutputConfig:
     dyad_period: int = 1
     figure: bool = True
     narrative: bool = True
+    affected_states: list[str] = field(default_factory=lambda: ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"])
+    west: list[str] = field(default_factory=lambda: ["NATO", "EU", "USA"])
+    events: bool = True
     key_dyads: list[list[str]] = field(
         default_factory=lambda: [
             ["RUS", "NATO"], ["NATO", "RUS"], ["RUS", "EU"], ["EU", "RUS"], ["RUS", "USA"], ["USA", "RUS"]

@@ -16,7 +16,8 @@ from scenarios.calendar import month_label, parse_start
 from scenarios.initial import initial_matrices
 from sim.crises import CrisisSlot, compile_crises
 from sim.errors import ConfigError, check_int, check_range
-from sim.moves import MoveSpec, compile_move
+from sim.effects import Conflict
+from sim.moves import MoveSpec, check_combination, compile_move
 from sim.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
 
 
@@ -38,6 +39,10 @@ class Dynamics:
     posture_fatigue: float
     irritant_decay: float
     equilibrate_months: int
+    human_security_base: float
+    human_security_threat_weight: float
+    human_security_adjustment: float
+    human_security_crisis_shock: float
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class ModelSpec:
     crises_enabled: bool
     suspension_months: int
     suspension_base: float
+    attribution_bias: float
     scenario_name: str
     start: tuple[int, int]
     horizon: int
@@ -71,6 +77,8 @@ class ModelSpec:
     same_bloc: np.ndarray
     attribution: np.ndarray
     key_dyads: tuple[tuple[int, int], ...]
+    affected: tuple[int, ...]
+    west: tuple[int, ...]
     dyad_period: int
 
     @property
@@ -118,6 +126,14 @@ def _check_keys(cfg: Mapping) -> None:
         check(actor or {}, schema.ActorConfig, f"roster.{aid}.")
 
 
+def _check_conflict_sites(moves, slots) -> None:
+    for m in moves:
+        for k, e in enumerate(m.effects):
+            if isinstance(e, Conflict) and not any(s.site == e.site and s.type == e.crisis_type for s in slots):
+                allowed = sorted({s.site for s in slots if s.type == e.crisis_type})
+                raise ConfigError(f"moves.{m.id}.effects[{k}].site", f"no {e.crisis_type} site {e.site!r}", allowed)
+
+
 def compile_spec(cfg: Mapping) -> ModelSpec:
     """Validate ``cfg`` (a plain nested dict, e.g. from OmegaConf.to_container) into a spec."""
     _check_keys(cfg)
@@ -145,6 +161,13 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         posture_fatigue=check_range("dynamics.posture_fatigue", d.get("posture_fatigue", 0.05), 0.0, 1.0),
         irritant_decay=check_range("dynamics.irritant_decay", d.get("irritant_decay", 0.03), 0.0, 1.0),
         equilibrate_months=check_int("dynamics.equilibrate_months", d.get("equilibrate_months", 3000), 0, 10_000),
+        human_security_base=check_range("dynamics.human_security_base", d.get("human_security_base", 0.5), 0.0, 1.0),
+        human_security_threat_weight=check_range("dynamics.human_security_threat_weight",
+                                                 d.get("human_security_threat_weight", 0.5), 0.0, 1.0),
+        human_security_adjustment=check_range("dynamics.human_security_adjustment",
+                                              d.get("human_security_adjustment", 0.1), 0.0, 1.0),
+        human_security_crisis_shock=check_range("dynamics.human_security_crisis_shock",
+                                                d.get("human_security_crisis_shock", 0.3), 0.0, 1.0),
     )
     n = _section(cfg, "negotiation")
     negotiation = Negotiation(
@@ -163,6 +186,8 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     moves = tuple(
         compile_move(mid, k, mcfg or {}, roster, crisis_types, horizon) for k, (mid, mcfg) in enumerate(moves_cfg.items())
     )
+    check_combination(moves, list(moves_cfg))
+    _check_conflict_sites(moves, slots)
     o = _section(cfg, "output")
     key_dyads = []
     for k, pair in enumerate(o.get("key_dyads") or []):
@@ -180,6 +205,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         crises_enabled=bool(c.get("enabled", True)),
         suspension_months=check_int("crises.suspension_months", c.get("suspension_months", 12), 0, 1200),
         suspension_base=check_range("crises.suspension_base", c.get("suspension_base", 0.8), 0.0, 1.0),
+        attribution_bias=check_range("crises.attribution_bias", c.get("attribution_bias", 2.0), 0.0, 10.0),
         scenario_name=str(s.get("name", "scenario")),
         start=start,
         horizon=horizon,
@@ -188,5 +214,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         same_bloc=bloc_masks(roster),
         attribution=attribution_matrix(roster, dynamics.bloc_attribution),
         key_dyads=tuple(key_dyads),
+        affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(o.get("affected_states") or [])),
+        west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(o.get("west") or [])),
         dyad_period=check_int("output.dyad_period", o.get("dyad_period", 1), 0, 12_000),
     )

@@ -337,6 +337,7 @@ def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
             "severity": 0.1, "blame": 1.0, "escalation": 0.0, "threat_shock": 0.05,
             "sites": [{"sides": [["RUS"], ["EFL"]]}]}
         only_crisis(cfg, "border_incident", 0.2 if crisis else 0.0)
+        cfg["crises"]["attribution_bias"] = 1.0  # onlookers blame in plain proportion to mistrust
         return run(cfg, R, seed=10)
 
     def loss(pair, calm, crisis):

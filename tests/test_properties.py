@@ -77,7 +77,8 @@ def _some(draw, ids, min_size=1, max_size=3):
 
 @st.composite
 def effect(draw, ids: list[str], crisis_types: list[str]) -> dict:
-    kinds = ["signal", "irritant", "channel", "commitment"] + (["clause"] if crisis_types else [])
+    kinds = ["signal", "irritant", "reassurance", "channel", "commitment", "mission", "human_security"] + (
+        ["clause"] if crisis_types else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "signal":
         e = {"senders": _some(draw, ids), "cost": draw(st.floats(0.0, 5.0)), "hostile": draw(st.booleans())}
@@ -86,16 +87,24 @@ def effect(draw, ids: list[str], crisis_types: list[str]) -> dict:
     elif kind == "irritant":
         e = {"senders": _some(draw, ids), "observers": _some(draw, ids), "cost": draw(st.floats(0.0, 5.0)),
              "load": draw(unit)}
+    elif kind == "reassurance":
+        e = {"senders": _some(draw, ids), "observers": _some(draw, ids), "cost": draw(st.floats(0.0, 5.0)),
+             "relief": draw(unit)}
+    elif kind == "mission":
+        e = {"parties": _some(draw, ids), "sites": _some(draw, ids), "management": draw(unit),
+             "hazard_reduction": draw(unit), "cooperation_cost": draw(st.floats(0.0, 5.0))}
+    elif kind == "human_security":
+        e = {"gain": draw(st.floats(-1.0, 1.0))}
     elif kind == "channel":
-        e = {"name": "ch", "members": _some(draw, ids, min_size=2, max_size=4), "contact_cost": draw(unit),
+        e = {"members": _some(draw, ids, min_size=2, max_size=4), "contact_cost": draw(unit),
              "crisis_dampening": draw(unit)}
     elif kind == "clause":
-        e = {"name": "cl", "parties": _some(draw, ids), "covers": _some(draw, crisis_types),
+        e = {"parties": _some(draw, ids), "covers": _some(draw, crisis_types),
              "assistance_cost": draw(st.floats(0.0, 5.0))}
     else:
         order = draw(st.permutations(ids))
         cut = draw(st.integers(1, len(ids) - 1))
-        e = {"name": "cm", "between": [list(order[:cut][:3]), list(order[cut:][:3])], "posture_ceiling": draw(unit),
+        e = {"between": [list(order[:cut][:3]), list(order[cut:][:3])], "posture_ceiling": draw(unit),
              "verification_cost": draw(unit), "breach_rate": draw(unit), "breach_cost": draw(st.floats(0.0, 5.0))}
     return {"type": kind, **e}
 
@@ -113,6 +122,7 @@ def moves(draw, ids: list[str], crisis_types: list[str], horizon: int) -> dict:
             "gain": draw(st.floats(-1.0, 1.0)),
             "exposure": draw(unit),
             "domestic_cost": draw(unit),
+            "ratify": _some(draw, ids, min_size=0, max_size=2),
             "phase_in": draw(st.integers(1, 12)),
             "retry": draw(st.booleans()),
             "effects": draw(st.lists(effect(ids, crisis_types), min_size=1, max_size=3)),

@@ -29,12 +29,19 @@ def expand_names(names, groups: Mapping, roster, key: str) -> list[int]:
 
 def rule_matrix(section: Mapping, groups: Mapping, roster, key: str, default: float, low: float = 0.0,
                 high: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Apply ``section.rules`` over ``section.default``; return (values, set-by-a-rule mask)."""
+    """Apply ``section.rules`` then ``section.adjust`` over ``section.default``; return (values,
+    set-by-a-rule mask). ``adjust`` lets a scenario built on another change a few values
+    without repeating its rules (Hydra replaces lists, it does not append)."""
     base = check_range(f"{key}.default", section.get("default", default), low, high)
     values = np.full((roster.n, roster.n), base)
     touched = np.zeros((roster.n, roster.n), dtype=bool)
-    for r, rule in enumerate(section.get("rules") or []):
-        rkey = f"{key}.rules[{r}]"
+    listed = [("rules", r, rule) for r, rule in enumerate(section.get("rules") or [])]
+    listed += [("adjust", r, rule) for r, rule in enumerate(section.get("adjust") or [])]
+    for name in section:
+        if name not in ("default", "rules", "adjust"):
+            raise ConfigError(f"{key}.{name}", "unknown key", ["default", "rules", "adjust"])
+    for part, r, rule in listed:
+        rkey = f"{key}.{part}[{r}]"
         if not isinstance(rule, Mapping) or "value" not in rule:
             raise ConfigError(rkey, "a rule needs from, to and value", "{from: [...], to: [...], value: x, why: '...'}")
         rows = expand_names(rule.get("from"), groups, roster, f"{rkey}.from")

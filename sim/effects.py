@@ -147,9 +147,7 @@ class Channel(Effect):
     def monthly(self, eng, strength, draws, move) -> None:
         rows = np.flatnonzero(strength > 0)
         if rows.size and self.contact_cost > 0:
-            for m in self.members:  # each member's contact is seen by the others (and their members)
-                others = tuple(i for i in self.covered if i not in eng.spec.roster.expand([eng.ids[m]], "channel"))
-                eng.emit_signal(rows, (m,), others, self.contact_cost * strength[rows])
+            eng.emit_matrix(rows, eng.contact_weights(self), self.contact_cost * strength[rows])
 
 
 @dataclass(frozen=True)

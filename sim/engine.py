@@ -97,7 +97,7 @@ class Engine:
             irritant_floor=tile(spec.initial["irritant"]), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
         )
         self.composites = composite_members(spec)
-        self.sender_groups: dict[tuple[int, ...], np.ndarray] = {}
+        self._weights: dict[tuple, np.ndarray] = {}  # signal weight matrices, cached by (senders, observers)
         self.step_count = 0
         self.status = np.zeros((R, M), dtype=np.int8)
         self.attempts = np.zeros((R, M), dtype=np.int64)
@@ -146,6 +146,15 @@ class Engine:
     def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
         """A public act by ``senders`` (credited to composites' members via bloc attribution),
         seen by ``observers`` (all actors if None)."""
+        key = (tuple(senders), None if observers is None else tuple(observers))
+        if key not in self._weights:
+            self._weights[key] = self.signal_weights(senders, observers)
+        self.emit_matrix(rows, self._weights[key], cost, hostile)
+
+    def signal_weights(self, senders, observers) -> np.ndarray:
+        """(n, n) observer-target weights of a signal by ``senders`` seen by ``observers`` (all if
+        None): targets are the senders credited through bloc attribution; the sender group (the
+        senders and their blocs' members) learns nothing about itself."""
         sent = np.zeros(self.n)
         sent[list(senders)] = 1.0
         credited = np.clip(sent @ self.spec.attribution, 0.0, 1.0)
@@ -154,11 +163,21 @@ class Engine:
             seen[list(observers)] = 1.0
         weight = seen[:, None] * credited[None, :]
         np.fill_diagonal(weight, 0.0)
-        group = self.sender_groups.get(tuple(senders))
-        if group is None:
-            group = self.sender_groups[tuple(senders)] = np.flatnonzero(sent @ self.spec.attribution > 0)
-        weight[np.ix_(group, group)] = 0.0  # senders (and their blocs' members) learn nothing about each other
-        self.emit_matrix(rows, weight, cost, hostile)
+        group = np.flatnonzero(credited > 0)
+        weight[np.ix_(group, group)] = 0.0
+        return weight
+
+    def contact_weights(self, channel) -> np.ndarray:
+        """Weights of a channel's monthly contacts: the sum over members m of m's signal seen by
+        the covered actors outside m's group (cached per channel)."""
+        key = ("contact", channel)
+        if key not in self._weights:
+            total = np.zeros((self.n, self.n))
+            for m in channel.members:
+                group = set(self.spec.roster.expand([self.ids[m]], "channel"))
+                total += self.signal_weights((m,), tuple(i for i in channel.covered if i not in group))
+            self._weights[key] = np.clip(total, 0.0, 1.0)
+        return self._weights[key]
 
     def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
         """Apply a signal with observer-target weights ``weight`` ((n, n) or (k, n, n)).

@@ -40,7 +40,8 @@ def test_default_run_writes_results_with_provenance(cli, tmp_path):
 
 def test_replicates_and_overrides_from_the_command_line(cli, tmp_path):
     out = tmp_path / "run"
-    proc = cli(f"hydra.run.dir={out}", "replicates=4", "option=[nrc]", "moves.nrc.start=2", "scenario.horizon=24")
+    proc = cli(f"hydra.run.dir={out}", "replicates=4", "scenario=baseline_2010", "option=[nrc]", "moves.nrc.start=2",
+               "scenario.horizon=24")
     assert proc.returncode == 0, proc.stderr
     summary = pd.read_parquet(out / "summary.parquet")
     assert summary["replicate"].nunique() == 4 and summary["step"].max() == 24

@@ -38,7 +38,7 @@ def test_agents_hold_read_only_views_of_the_engine_state():
 
 
 def test_unilateral_move_is_enacted_without_negotiation_and_raises_trust():
-    cfg = load_config(["option=[]", "crises.enabled=false"])
+    cfg = load_config(["scenario=baseline_2010", "crises.enabled=false"])
     cfg["moves"]["grit"] = {"title": "Unilateral troop withdrawal", "proposer": "RUS", "consent": [], "start": 2,
                             "cost": 0.6, "effects": []}
     model = EurosecModel(rng=0, config=cfg)
@@ -50,7 +50,7 @@ def test_unilateral_move_is_enacted_without_negotiation_and_raises_trust():
 
 
 def test_options_combine_and_only_selected_moves_run():
-    model = EurosecModel(rng=3, options="nrc,no_contingency").run()
+    model = EurosecModel(rng=3, scenario="baseline_2010", options="nrc,no_contingency").run()
     assert {m.id for m in model.spec.moves} == {"nrc", "no_contingency"}
     assert set(model.events().query("kind == 'proposal'")["move"].astype(str)) <= {"nrc", "no_contingency"}
 

@@ -31,7 +31,7 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 
 @lru_cache(maxsize=1)
 def _default_config() -> dict:
-    return load_config([])
+    return load_config(["scenario=baseline_2010", "option=[nrc,solidarity,no_contingency]"])
 
 
 # ------------------------------------------------------------------------- parameters

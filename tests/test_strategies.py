@@ -149,7 +149,7 @@ def test_monotone_registry_names_known_strategies():
 def _captured_views(sid: str) -> tuple[list[tuple[int, ProposalView, np.ndarray]], EurosecModel]:
     """Run one negotiation of the NATO-Russia Council with Russia using ``sid``; capture every
     view the mechanism hands to a decider, and what the decider answered."""
-    cfg = load_config(["option=[nrc]"])
+    cfg = load_config(["scenario=baseline_2010", "option=[nrc]"])
     cfg["crises"]["enabled"] = False
     cfg["moves"]["nrc"]["start"] = 1
     cfg["scenario"]["horizon"] = 1

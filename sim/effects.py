@@ -119,7 +119,7 @@ class Channel(Effect):
     name: str = ""
     members: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
-    contact_cost: float = 0.03
+    contact_cost: float = 0.003
     crisis_dampening: float = 0.5
     n_draws: ClassVar[int] = 1
 
@@ -133,7 +133,7 @@ class Channel(Effect):
             name=str(cfg.get("name") or _default_name(key)),
             members=tuple(roster.index(m) for m in members),
             covered=tuple(roster.expand(members, f"{key}.members")),
-            contact_cost=check_range(f"{key}.contact_cost", cfg.get("contact_cost", 0.03), 0.0, 1.0),
+            contact_cost=check_range(f"{key}.contact_cost", cfg.get("contact_cost", 0.003), 0.0, 1.0),
             crisis_dampening=check_range(f"{key}.crisis_dampening", cfg.get("crisis_dampening", 0.5), 0.0, 1.0),
         )
 
@@ -198,7 +198,7 @@ class Commitment(Effect):
     side_a: tuple[int, ...] = ()
     side_b: tuple[int, ...] = ()
     posture_ceiling: float = 0.05
-    verification_cost: float = 0.02
+    verification_cost: float = 0.005
     breach_rate: float = 0.02
     breach_cost: float = 0.5
     n_draws: ClassVar[int] = 1
@@ -222,7 +222,7 @@ class Commitment(Effect):
             side_a=sides[0],
             side_b=sides[1],
             posture_ceiling=check_range(f"{key}.posture_ceiling", cfg.get("posture_ceiling", 0.05), 0.0, 1.0),
-            verification_cost=check_range(f"{key}.verification_cost", cfg.get("verification_cost", 0.02), 0.0, 1.0),
+            verification_cost=check_range(f"{key}.verification_cost", cfg.get("verification_cost", 0.005), 0.0, 1.0),
             breach_rate=check_range(f"{key}.breach_rate", cfg.get("breach_rate", 0.02), 0.0, 1.0),
             breach_cost=check_range(f"{key}.breach_cost", cfg.get("breach_cost", 0.5), 0.0, 5.0),
         )

@@ -67,7 +67,7 @@ def forget(own: np.ndarray, prior: np.ndarray, memory: float) -> np.ndarray:
 
 
 def friedkin_johnsen(social: np.ndarray, own: np.ndarray, weights, stubbornness: np.ndarray,
-                     same_bloc: np.ndarray) -> np.ndarray:
+                     same_bloc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """One Friedkin-Johnsen step for bloc members' views of third parties:
 
     L[i, k] <- s_i * L_own[i, k] + (1 - s_i) * sum_m W[i, m] L[m, k]
@@ -76,11 +76,14 @@ def friedkin_johnsen(social: np.ndarray, own: np.ndarray, weights, stubbornness:
     view. ``weights`` is a sparse list (i, m, W[i, m]); the loop is over non-zeros only, so each
     element is computed identically whatever the number of replicates.
     """
-    out = own.copy()
     pooled: dict[int, np.ndarray] = {}
     for i, m, w in weights:
         term = w * social[:, m, :]
         pooled[i] = term if i not in pooled else pooled[i] + term
+    if out is None:
+        out = own.copy()
+    else:  # may be ``social`` itself: every pooled term has been read already
+        np.copyto(out, own)
     for i, acc in pooled.items():
         mixed = stubbornness[i] * own[:, i, :] + (1.0 - stubbornness[i]) * acc
         out[:, i, :] = np.where(same_bloc[i][None, :], own[:, i, :], mixed)

@@ -106,6 +106,18 @@ class Engine:
         self.attempt_draws = [attempt_draws(self.seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
         self.crisis_stream = UniformStream(self.seeds, CRISIS, "", 2 * len(spec.slots))
         self.move_streams = [UniformStream(self.seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
+        d = spec.dynamics
+        self._k = {  # constants of the fused monthly update
+            "keep": 1.0 - d.trust_memory, "rho_prior": d.trust_memory * self.state.prior,
+            "cT": d.threat_mistrust_weight * spec.roster.capability, "neg_cT": -d.threat_mistrust_weight * spec.roster.capability,
+            "cA": d.threat_posture_weight * spec.roster.capability,
+            "react": (d.posture_reactivity * (0.5 + spec.roster.hawkishness))[None, :, None],
+            "fatigue_floor": d.posture_fatigue * self.state.grievance, "diag": np.arange(n),
+        }
+        self._buf, self._buf2 = np.empty((R, n, n)), np.empty((R, n, n))
+        self._logit_low, self._logit_high = float(dyn.logit(np.array(d.trust_low))), float(dyn.logit(np.array(d.trust_high)))
+        self.irritant_active = False  # any decaying irritant load yet?
+        self.ceiling_active = False  # any commitment capping postures this month?
         self.structures = Structures(spec, R)
         self.human_security = HumanSecurity(spec, R)
         self.human_security.start(self.state.threat)
@@ -126,19 +138,56 @@ class Engine:
         self._update_beliefs()
 
     def _update_beliefs(self) -> None:
-        s, d, roster = self.state, self.spec.dynamics, self.spec.roster
-        lo, hi = dyn.logit(np.array(d.trust_low)), dyn.logit(np.array(d.trust_high))
-        s.own = np.clip(dyn.forget(s.own, s.prior, d.trust_memory), lo, hi)
-        s.social = dyn.friedkin_johnsen(s.social, s.own, self.spec.influence, roster.stubbornness, self.spec.same_bloc)
+        """The end-of-month belief update (docs/model.md, Process overview step 6): the same
+        equations as the pure kernels in sim/dynamics.py, fused in place over preallocated
+        buffers because this is the ensemble's hot path (each full pass over (R, n, n) costs
+        about 1 ms at R = 1000). Bounds hold without clipping where the update is a convex
+        combination of in-range values."""
+        s, d, k = self.state, self.spec.dynamics, self._k
+        # (a) forgetting: L_own <- (1 - rho) L_own + rho L_prior (stays inside the trust bounds)
+        s.own *= k["keep"]
+        s.own += k["rho_prior"]
+        # (b-c) Friedkin-Johnsen step and composite rows
+        dyn.friedkin_johnsen(s.social, s.own, self.spec.influence, self.spec.roster.stubbornness,
+                             self.spec.same_bloc, out=s.social)
         dyn.composite_rows(s.social, self.composites)
-        s.trust = dyn.sigmoid(s.social)
-        s.irritant *= 1.0 - d.irritant_decay
-        target = dyn.threat_target(s.trust, s.posture, s.irritant + s.irritant_floor, roster.capability,
-                                   d.threat_posture_weight, d.threat_mistrust_weight)
-        s.threat = np.clip(dyn.threat_step(s.threat, target, d.threat_adjustment), 0.0, 1.0)
+        # (d) T = sigmoid(L)
+        np.negative(s.social, out=s.trust)
+        np.exp(s.trust, out=s.trust)
+        s.trust += 1.0
+        np.reciprocal(s.trust, out=s.trust)
+        # (e) irritant loads decay
+        if self.irritant_active:
+            s.irritant *= 1.0 - d.irritant_decay
+            np.add(s.irritant, s.irritant_floor, out=self._buf2)
+            irritants = self._buf2
+        else:
+            irritants = s.irritant_floor
+        # (f) P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1), zero diagonal
+        target = self._buf
+        np.multiply(s.trust, k["neg_cT"], out=target)
+        target += k["cT"]
+        target += irritants
+        np.multiply(np.swapaxes(s.posture, 1, 2), k["cA"], out=self._buf2)
+        target += self._buf2
+        np.minimum(target, 1.0, out=target)
+        target[:, k["diag"], k["diag"]] = 0.0
+        # (g-h) P <- P + theta (P* - P), a convex combination; composite rows
+        target -= s.threat
+        target *= d.threat_adjustment
+        s.threat += target
         dyn.composite_rows(s.threat, self.composites)
-        s.posture = dyn.posture_step(s.posture, s.threat, s.grievance, s.ceiling, roster.hawkishness,
-                                     d.posture_reactivity, d.posture_fatigue)
+        # (i) Richardson: A <- (1 - a) A + a G + k (0.5 + h_i) P (1 - A), capped at 1 and by commitments
+        growth = self._buf
+        np.subtract(1.0, s.posture, out=growth)
+        growth *= s.threat
+        growth *= k["react"]
+        s.posture *= 1.0 - d.posture_fatigue
+        s.posture += k["fatigue_floor"]
+        s.posture += growth
+        np.minimum(s.posture, 1.0, out=s.posture)
+        if self.ceiling_active:
+            np.minimum(s.posture, s.ceiling, out=s.posture)
         self.human_security.update(s.threat, self.structures.human_security_gain(
             len(self.human_security.territories), self.human_security.position))
 
@@ -200,17 +249,19 @@ class Engine:
         cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None, None]
         threat = s.threat[block]
         if hostile:
-            s.own[block] += dyn.hostile_increment(cost[:, 0, 0], weight, d.hostile_sensitivity)
+            own = s.own[block] + dyn.hostile_increment(cost[:, 0, 0], weight, d.hostile_sensitivity)
             s.threat[block] = np.minimum(threat + d.reassurance * cost * weight, 1.0)
         else:
             credit = weight * (1.0 - d.spiral_bias * threat)
-            s.own[block] += d.signal_sensitivity * cost * credit
+            own = s.own[block] + d.signal_sensitivity * cost * credit
             s.threat[block] = np.maximum(threat - d.reassurance * cost * credit, 0.0)
+        s.own[block] = np.minimum(np.maximum(own, self._logit_low), self._logit_high)
 
     def shock_threat(self, rows, weight, amount: float) -> None:
         self.state.threat[rows] = np.clip(self.state.threat[rows] + amount * weight, 0.0, 1.0)
 
     def add_irritant(self, rows, observers, senders, load: float) -> None:
+        self.irritant_active = True
         block = np.ix_(np.asarray(rows), list(observers), list(senders))
         self.state.irritant[block] = np.clip(self.state.irritant[block] + load, 0.0, 1.0)
 

@@ -38,7 +38,9 @@ class Structures:
 
     def month(self, eng, t: int) -> None:
         """Update every structure's strength for month ``t`` and run its monthly action."""
-        eng.state.ceiling[:] = 1.0
+        if eng.ceiling_active:
+            eng.state.ceiling[:] = 1.0
+            eng.ceiling_active = False
         for move, stream in zip(self.spec.moves, eng.move_streams):
             ramp = np.clip((t - eng.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
             strength = np.where(eng.status[:, move.index] == eng.IN_FORCE, ramp, 0.0)
@@ -188,6 +190,7 @@ def commitment_month(eng, c: Commitment, strength, u, move) -> None:
     obs, tgt = c.pairs()
     cap = 1.0 - strength[rows, None] * (1.0 - c.posture_ceiling)
     block = (rows[:, None], obs[None, :], tgt[None, :])
+    eng.ceiling_active = True
     eng.state.ceiling[block] = np.minimum(eng.state.ceiling[block], cap)
     if c.verification_cost > 0:
         eng.emit_signal(rows, c.side_a, c.side_b, c.verification_cost * strength[rows])

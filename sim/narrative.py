@@ -47,6 +47,7 @@ def _outcome_line(spec, ev: pd.DataFrame, outcome: pd.Series, dyads: pd.DataFram
     agreed = outcome["value"] > 0.5
     line = "; ".join(parts) + (" -> agreed" if agreed else " -> rejected")
     others = [spec.ids[p.index] for p in move.parties if p.index != move.proposer]
+    others = (["RUS"] if "RUS" in others else []) + [o for o in others if o != "RUS" and not spec.roster[o].is_composite] + others
     if agreed and others and dyads is not None and len(dyads):
         before = _trust_at(dyads, step - 1, others[0], proposer)
         after = _trust_at(dyads, step, others[0], proposer)

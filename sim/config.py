@@ -31,12 +31,22 @@ def _compose(overrides: tuple[str, ...]) -> dict:
 
     import sim.schema  # noqa: F401  (registers the schema)
 
+    from hydra.core.global_hydra import GlobalHydra
+
+    # Inside a running Hydra app (e.g. experiments.compare_options) Hydra is initialised
+    # already: set it aside while composing the model's config, then put it back.
+    outer = GlobalHydra.instance().hydra if GlobalHydra.instance().is_initialized() else None
+    GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ConfigError(" ".join(overrides) or "config", message, _allowed_hint(overrides)) from None
+    finally:
+        if outer is not None:
+            GlobalHydra.instance().clear()
+            GlobalHydra.instance().initialize(outer)
     container = OmegaConf.to_container(cfg, resolve=True)
     container.pop("hydra", None)
     return container

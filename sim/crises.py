@@ -35,6 +35,8 @@ class CrisisSlot:
     escalation: float
     escalation_severity: float
     threat_shock: float
+    tension_ab: np.ndarray  # flat (i * n + j) indices of side_a -> side_b pairs (or victims' rows)
+    tension_ba: np.ndarray  # flat indices of side_b -> side_a pairs
     fixed_blame: np.ndarray  # (n, n) 1 where i and j are on opposite sides
     attributive: np.ndarray  # (n, n) 1 where i blames j in proportion to (1 - T[i, j])
 
@@ -98,18 +100,23 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                 attributive[np.ix_(v, others)] = 1.0
             np.fill_diagonal(fixed, 0.0)
             np.fill_diagonal(attributive, 0.0)
-            slots.append(CrisisSlot(type=name, site=site_id, label=label, victim_label=",".join(victims) or "-", victims=v, side_a=a, side_b=b,
+            if a and b:
+                ab = np.array([i * n + j for i in a for j in b])
+                ba = np.array([j * n + i for i in a for j in b])
+            else:
+                ab = np.array([i * n + j for i in v for j in range(n)])
+                ba = ab
+            slots.append(CrisisSlot(type=name, site=site_id, tension_ab=ab, tension_ba=ba, label=label, victim_label=",".join(victims) or "-", victims=v, side_a=a, side_b=b,
                                     fixed_blame=fixed, attributive=attributive, **params))
     return tuple(slots), tuple(types)
 
 
 def tension(slot: CrisisSlot, threat: np.ndarray) -> np.ndarray:
     """(R,) mean threat between the sides (conflict), else the victims' mean threat perception."""
+    flat = threat.reshape(threat.shape[0], -1)
     if slot.conflict:
-        ab = threat[:, slot.side_a][:, :, slot.side_b].mean(axis=(1, 2))
-        ba = threat[:, slot.side_b][:, :, slot.side_a].mean(axis=(1, 2))
-        return 0.5 * (ab + ba)
-    return threat[:, list(slot.victims)].mean(axis=(1, 2))
+        return 0.5 * (flat[:, slot.tension_ab].mean(axis=1) + flat[:, slot.tension_ba].mean(axis=1))
+    return flat[:, slot.tension_ab].mean(axis=1)
 
 
 def blame_weights(slot: CrisisSlot, trust: np.ndarray, attribution_bias: float) -> np.ndarray:

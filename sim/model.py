@@ -55,13 +55,13 @@ class EurosecModel(mesa.Model):
         seeds: explicit replicate seeds (overrides ``rng``/``replicates`` for the streams).
         config: a resolved config dict or a compiled ModelSpec; default: ``configs/`` + overrides.
         scenario, options: shortcuts for ``scenario=...`` and ``option=[...]``.
-        record_events: keep the event log (turn off for the fastest sweeps).
+        record_events: keep the event log (default: the config's ``output.events``; off for the fastest sweeps).
         **params: further overrides, ``section__key=value`` (e.g. ``dynamics__spiral_bias=0.3``).
     """
 
     def __init__(self, rng: int | None = None, *, replicates: int | None = None, seeds: Sequence[int] | None = None,
                  config: Mapping | ModelSpec | None = None, scenario: str | None = None,
-                 options: str | Sequence[str] | None = None, record_events: bool = True, **params):
+                 options: str | Sequence[str] | None = None, record_events: bool | None = None, **params):
         if isinstance(config, ModelSpec):
             spec = config
         else:
@@ -79,6 +79,8 @@ class EurosecModel(mesa.Model):
         self.spec = spec
         self.version = __version__
         self.seeds = np.asarray(seeds, dtype=np.int64)
+        if record_events is None:
+            record_events = bool((spec.config.get("output") or {}).get("events", True))
         self.engine = Engine(spec, self.seeds, self._decide, record_events=record_events)
         self._agents_by_id: dict[str, ActorAgent] = {}
         for a in spec.roster.actors:

@@ -1,0 +1,165 @@
+"""Compare the paper's options: baseline and each option alone over many seeds (a Hydra app).
+
+    python -m experiments.compare_options
+    python -m experiments.compare_options replicates=200 arms=[nrc,solidarity] stage=postwar_2008
+
+Every arm is validated before any runs. Writes into the Hydra output folder: summary.parquet
+(one row per arm, run and month), finals.parquet (one row per arm and run), effects.parquet
+and effects.csv (paired effect of each option on each outcome with its confidence interval,
+and the share of runs in which it was agreed), trajectories.png, forest.png, heatmap.png,
+config.yaml and metadata.json; prints the effects table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+from experiments import plots
+from experiments.ensemble import arm_spec, run_arm
+from experiments.stats import effects_table
+from sim.config import config_groups
+from sim.errors import ConfigError, check_int, check_range
+from sim.output import AtomicResults, run_metadata, write_parquet, write_yaml
+
+log = logging.getLogger("eurosec.compare")
+
+
+@dataclass
+class CompareConfig:
+    seed: int = 0
+    replicates: int = 1000
+    chunk: int = 500
+    stage: str = "baseline_2010"
+    arms: list[str] = field(default_factory=list)
+    start: int | None = 1
+    outcomes: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    level: float = 0.95
+    progress: bool = True
+
+
+ConfigStore.instance().store(name="compare_schema", node=CompareConfig)
+
+
+def arm_overrides(cfg: dict, arm: str | None) -> tuple[list[str], dict]:
+    """Hydra overrides and direct settings of one arm (None = the baseline)."""
+    overrides = [f"scenario={cfg['stage']}", f"option=[{arm}]" if arm else "option=[]", *cfg["overrides"]]
+    extra = {f"moves.{arm}.start": cfg["start"]} if arm and cfg["start"] is not None else {}
+    return overrides, extra
+
+
+def validate(cfg: dict) -> dict:
+    """Check every arm and setting before running anything; return the compiled specs."""
+    check_int("seed", cfg["seed"], 0, 2**63 - 1)
+    check_int("replicates", cfg["replicates"], 2, 10_000_000)
+    check_int("chunk", cfg["chunk"], 1, 10_000_000)
+    check_range("level", cfg["level"], 0.5, 0.999)
+    options = config_groups()["option"]
+    if len(set(cfg["arms"])) != len(cfg["arms"]):
+        raise ConfigError("arms", "an arm is listed twice", options)
+    for k, arm in enumerate(cfg["arms"]):
+        if arm not in options:
+            raise ConfigError(f"arms[{k}]", f"unknown option {arm!r}", options)
+    specs = {"baseline": arm_spec(*arm_overrides(cfg, None))}
+    if specs["baseline"].moves:
+        raise ConfigError("stage", f"{cfg['stage']} schedules moves, so it cannot serve as the baseline",
+                          "a scenario without scheduled moves, e.g. baseline_2010 or postwar_2008")
+    if cfg["start"] is not None:
+        check_int("start", cfg["start"], 1, specs["baseline"].horizon)
+    for arm in cfg["arms"]:
+        specs[arm] = arm_spec(*arm_overrides(cfg, arm))
+    columns = set(_columns(specs["baseline"]))
+    for k, outcome in enumerate(cfg["outcomes"]):
+        if outcome not in columns:
+            raise ConfigError(f"outcomes[{k}]", f"unknown outcome {outcome!r}", sorted(columns))
+    return specs
+
+
+def _columns(spec) -> list[str]:
+    from sim.model import EurosecModel
+
+    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
+
+
+def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
+    specs = validate(cfg)
+    started = time.perf_counter()
+    results = []
+    for arm, spec in specs.items():
+        log.info("arm %s: %d replicates, scenario %s, moves %s", arm, cfg["replicates"], spec.scenario_name,
+                 ", ".join(m.id for m in spec.moves) or "none")
+        results.append(run_arm(arm, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"]))
+    log.info("simulated %d arms x %d replicates in %.1f s", len(results), cfg["replicates"], time.perf_counter() - started)
+    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    finals = pd.concat([r.finals for r in results], ignore_index=True)
+    for frame in (summary, finals):
+        frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
+        frame.insert(1, "scenario", cfg["stage"])
+    effects = effects_table(finals, "baseline", cfg["outcomes"], cfg["level"])
+    meta = run_metadata({"seed": cfg["seed"], "scenario": {"name": cfg["stage"]}, "moves": {a: {} for a in cfg["arms"]}},
+                        results[0].summary["seed"].unique())
+    ids = list(specs["baseline"].ids)
+    best = effects[effects["outcome"] == cfg["outcomes"][0]].sort_values("effect").iloc[-1]["arm"] if len(effects) else None
+    with AtomicResults(out_dir) as res:
+        write_parquet(summary, res.path("summary.parquet"), meta, cfg)
+        write_parquet(finals, res.path("finals.parquet"), meta, cfg)
+        write_parquet(effects, res.path("effects.parquet"), meta, cfg)
+        effects.to_csv(res.path("effects.csv"), index=False)
+        write_yaml(cfg, res.path("config.yaml"))
+        res.path("metadata.json").write_text(json.dumps(meta, indent=2))
+        plots.trajectories(summary, ["trust_RUS_NATO", "trust_NATO_RUS", "mean_threat"], res.path("trajectories.png"),
+                           f"{cfg['stage']}: each option alone vs baseline ({cfg['replicates']} runs each)")
+        if len(effects):
+            plots.forest(effects, cfg["outcomes"][0], res.path("forest.png"),
+                         f"Effect of each option on final {cfg['outcomes'][0].replace('_', ' ')}")
+            base_trust = results[0].trust.mean(axis=0)
+            best_trust = next(r for r in results if r.arm == best).trust.mean(axis=0)
+            plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
+                          f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
+        res.commit()
+    return effects
+
+
+def format_effects(effects: pd.DataFrame, outcomes: list[str]) -> str:
+    if effects.empty:
+        return "(no arms besides the baseline)"
+    lines = []
+    for outcome in outcomes[:4]:
+        e = effects[effects["outcome"] == outcome].sort_values("effect", ascending=False)
+        lines.append(f"\nChange in final {outcome} vs baseline (paired by seed, {int(e['n'].iloc[0])} runs):")
+        for _, r in e.iterrows():
+            mark = "*" if r["significant"] else " "
+            lines.append(f"  {r['arm']:>18s} {r['effect']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]{mark} "
+                         f"agreed in {r['agreed_share']:.0%}")
+    return "\n".join(lines)
+
+
+@hydra.main(config_path="../configs", config_name="compare_options", version_base="1.3")
+def main(cfg) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    container = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        effects = compare(container, out_dir)
+    except ConfigError as err:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print(f"eurosec: {err}", file=sys.stderr)
+        sys.exit(2)
+    print(format_effects(effects, container["outcomes"]))
+    print(f"\n* the 95% confidence interval excludes zero. Results in {out_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The option comparison: arms run on common seeds, effects come with intervals, bad arms are
+refused before anything runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.stats import paired_effect, t_critical
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def run_compare(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.compare_options", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_compare_two_options_writes_tables_and_figures(tmp_path):
+    out = tmp_path / "cmp"
+    proc = run_compare(f"hydra.run.dir={out}", "replicates=40", "arms=[nrc,strategic_concept]", "progress=false")
+    assert proc.returncode == 0, proc.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.parquet", "finals.parquet", "effects.parquet", "effects.csv", "forest.png", "trajectories.png",
+            "heatmap.png", "metadata.json", "config.yaml"} <= names
+    finals = pd.read_parquet(out / "finals.parquet")
+    assert set(finals["arm"].astype(str)) == {"baseline", "nrc", "strategic_concept"}
+    # common random numbers: every arm's replicate r runs on the same seed
+    seeds = finals.pivot(index="replicate", columns="arm", values="seed")
+    assert (seeds.nunique(axis=1) == 1).all()
+    effects = pd.read_parquet(out / "effects.parquet")
+    nrc = effects[(effects["arm"] == "nrc") & (effects["outcome"] == "trust_RUS_NATO")].iloc[0]
+    assert nrc["ci_low"] > 0 and nrc["agreed_share"] > 0.5
+    assert "Change in final mean_trust vs baseline" in proc.stdout
+
+
+@pytest.mark.parametrize("override, key", [("arms=[nrc,zzz]", "arms[1]"), ("stage=incremental_web", "stage"),
+                                           ("outcomes=[trust_RUS_MARS]", "outcomes[0]"), ("start=999", "start")])
+def test_bad_comparison_input_fails_before_running(tmp_path, override, key):
+    out = tmp_path / "cmp"
+    proc = run_compare(f"hydra.run.dir={out}", "replicates=4", override)
+    assert proc.returncode == 2, proc.stderr
+    assert f"'{key}'" in proc.stderr
+    assert not out.exists()
+
+
+def test_t_critical_matches_tables():
+    assert t_critical(9) == pytest.approx(2.262, abs=0.01)
+    assert t_critical(29) == pytest.approx(2.045, abs=0.002)
+    assert t_critical(999) == pytest.approx(1.962, abs=0.001)
+
+
+def test_confidence_interval_covers_a_known_effect_at_nominal_rate():
+    rng = np.random.default_rng(0)
+    covered, significant_null = 0, 0
+    trials = 2000
+    for _ in range(trials):
+        base = rng.normal(0.0, 1.0, 30)
+        arm = base + 0.3 + rng.normal(0.0, 0.5, 30)
+        e = paired_effect(arm, base)
+        covered += e["ci_low"] <= 0.3 <= e["ci_high"]
+        null = paired_effect(base + rng.normal(0.0, 0.5, 30), base)
+        significant_null += null["significant"]
+    assert 0.93 < covered / trials < 0.97
+    assert significant_null / trials < 0.07

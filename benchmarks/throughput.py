@@ -1,0 +1,70 @@
+"""Throughput benchmark: the vectorised ensemble against one model per replicate through
+mesa.batch_run, measured in the same run and reported as a ratio.
+
+    .venv/bin/python -m benchmarks.throughput [--replicates 1000] [--batch-runs 20] [--option nrc]
+
+Prints runs per second of each shape, their ratio, peak memory (RSS) and the Parquet size of
+the ensemble's per-step summary. Timings depend on the machine and its load: compare ratios
+measured in one run, not absolute figures across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+
+import mesa
+
+from experiments.ensemble import arm_spec
+from sim.model import EurosecModel
+from sim.output import write_parquet
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--replicates", type=int, default=1000, help="replicates of the vectorised ensemble")
+    ap.add_argument("--batch-runs", type=int, default=20, help="single-replicate runs through mesa.batch_run")
+    ap.add_argument("--option", default="nrc", help="option switched on (the arm benchmarked)")
+    ap.add_argument("--stage", default="baseline_2010", help="scenario")
+    args = ap.parse_args()
+
+    overrides = [f"scenario={args.stage}", f"option=[{args.option}]", "output.dyad_period=0"]
+    spec = arm_spec(overrides)
+    months = spec.horizon
+    print(f"eurosec throughput: {spec.roster.n} actors, {months} months, scenario {args.stage}, option {args.option}")
+
+    EurosecModel(seeds=[0], config=spec, record_events=False).run()  # warm-up (imports, caches)
+    t0 = time.perf_counter()
+    model = EurosecModel(rng=1, replicates=args.replicates, config=spec, record_events=False)
+    model.run()
+    ensemble_s = time.perf_counter() - t0
+    ensemble_rate = args.replicates / ensemble_s
+
+    t0 = time.perf_counter()
+    mesa.batch_run(EurosecModel, parameters={"config": spec, "record_events": False}, rng=list(range(args.batch_runs)),
+                   number_processes=1, data_collection_period=-1, max_steps=months, display_progress=False)
+    batch_s = time.perf_counter() - t0
+    batch_rate = args.batch_runs / batch_s
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "summary.parquet")
+        summary = model.summary()
+        t0 = time.perf_counter()
+        write_parquet(summary, path, {}, {})
+        write_s = time.perf_counter() - t0
+        size_mb = os.path.getsize(path) / 1e6
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"  vectorised ensemble : {args.replicates} runs in {ensemble_s:6.2f} s = {ensemble_rate:8.1f} runs/s")
+    print(f"  mesa.batch_run      : {args.batch_runs} runs in {batch_s:6.2f} s = {batch_rate:8.1f} runs/s")
+    print(f"  ratio               : {ensemble_rate / batch_rate:8.1f} x")
+    print(f"  summary table       : {len(summary):,} rows, {summary.shape[1]} columns, Parquet {size_mb:.1f} MB "
+          f"written in {write_s:.2f} s")
+    print(f"  peak memory (RSS)   : {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

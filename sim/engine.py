@@ -242,9 +242,9 @@ class Engine:
             if obs.size == 0:
                 return
             weight = weight[np.ix_(obs, tgt)]
-        else:
-            obs = tgt = np.arange(self.n)
-        block = np.ix_(rows, obs, tgt)
+            block = np.ix_(rows, obs, tgt)
+        else:  # per-replicate weights over all pairs (crises): whole matrices of the rows
+            block = rows
         d, s = self.spec.dynamics, self.state
         cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None, None]
         threat = s.threat[block]

@@ -46,6 +46,7 @@ class CompareConfig:
     arms: list[str] = field(default_factory=list)
     start: int | None = 1
     outcomes: list[str] = field(default_factory=list)
+    per_step: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     level: float = 0.95
     progress: bool = True
@@ -82,9 +83,10 @@ def validate(cfg: dict) -> dict:
     for arm in cfg["arms"]:
         specs[arm] = arm_spec(*arm_overrides(cfg, arm))
     columns = set(_columns(specs["baseline"]))
-    for k, outcome in enumerate(cfg["outcomes"]):
-        if outcome not in columns:
-            raise ConfigError(f"outcomes[{k}]", f"unknown outcome {outcome!r}", sorted(columns))
+    for name in ("outcomes", "per_step"):
+        for k, outcome in enumerate(cfg[name]):
+            if outcome not in columns:
+                raise ConfigError(f"{name}[{k}]", f"unknown outcome {outcome!r}", sorted(columns))
     return specs
 
 
@@ -103,7 +105,8 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
                  ", ".join(m.id for m in spec.moves) or "none")
         results.append(run_arm(arm, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"]))
     log.info("simulated %d arms x %d replicates in %.1f s", len(results), cfg["replicates"], time.perf_counter() - started)
-    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    keep = ["arm", "replicate", "seed", "step", "date", *cfg["per_step"]]
+    summary = pd.concat([r.summary[keep] for r in results], ignore_index=True)
     finals = pd.concat([r.finals for r in results], ignore_index=True)
     for frame in (summary, finals):
         frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
@@ -120,7 +123,8 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         effects.to_csv(res.path("effects.csv"), index=False)
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
-        plots.trajectories(summary, ["trust_RUS_NATO", "trust_NATO_RUS", "mean_threat"], res.path("trajectories.png"),
+        shown = [c for c in ("trust_RUS_NATO", "trust_NATO_RUS", "mean_threat") if c in cfg["per_step"]] or cfg["per_step"][:3]
+        plots.trajectories(summary, shown, res.path("trajectories.png"),
                            f"{cfg['stage']}: each option alone vs baseline ({cfg['replicates']} runs each)")
         if len(effects):
             plots.forest(effects, cfg["outcomes"][0], res.path("forest.png"),

@@ -123,3 +123,22 @@ def test_unknown_actor_in_a_user_scenario(cli, tmp_path):
     assert proc.returncode == 2
     assert "'scenario.trust.rules[0].to[0]'" in proc.stderr and "NARNIA" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, key, fragment",
+    [
+        (["scenario=baseline_2010", "option=[medvedev_treaty]", "irritant=[enlargement]"],
+         "moves.medvedev_treaty.excludes[0]", "contradict"),
+        (["scenario=baseline_2010", "option=[nrc]", "+moves.nrc.requires=[solidarity]"], "moves.nrc.requires[0]",
+         "requires 'solidarity'"),
+        (["scenario=baseline_2010", "option=[nrc,modernisation]", "moves.modernisation.effects.0.name=nrc"],
+         "moves.modernisation.effects[0].name", "defined differently"),
+    ],
+)
+def test_self_contradictory_combinations_are_refused(cli, tmp_path, overrides, key, fragment):
+    out = tmp_path / "run"
+    proc = cli(f"hydra.run.dir={out}", *overrides)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"'{key}'" in proc.stderr and fragment in proc.stderr
+    assert not out.exists()

@@ -101,10 +101,10 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
             np.fill_diagonal(fixed, 0.0)
             np.fill_diagonal(attributive, 0.0)
             if a and b:
-                ab = np.array([i * n + j for i in a for j in b])
-                ba = np.array([j * n + i for i in a for j in b])
+                ab = np.array([i * n + j for i in a for j in b], dtype=np.int64)
+                ba = np.array([j * n + i for i in a for j in b], dtype=np.int64)
             else:
-                ab = np.array([i * n + j for i in v for j in range(n)])
+                ab = np.array([i * n + j for i in v for j in range(n)], dtype=np.int64)
                 ba = ab
             slots.append(CrisisSlot(type=name, site=site_id, tension_ab=ab, tension_ba=ba, label=label, victim_label=",".join(victims) or "-", victims=v, side_a=a, side_b=b,
                                     fixed_blame=fixed, attributive=attributive, **params))
@@ -116,6 +116,8 @@ def tension(slot: CrisisSlot, threat: np.ndarray) -> np.ndarray:
     flat = threat.reshape(threat.shape[0], -1)
     if slot.conflict:
         return 0.5 * (flat[:, slot.tension_ab].mean(axis=1) + flat[:, slot.tension_ba].mean(axis=1))
+    if slot.tension_ab.size == 0:  # one-sided site without victims: no tension to measure
+        return np.zeros(threat.shape[0])
     return flat[:, slot.tension_ab].mean(axis=1)
 
 

@@ -150,9 +150,9 @@ def mission_cooperation(eng, rows, slot_index: int, step: int) -> None:
             continue
         s = strength[rows]
         on = rows[s > 0]
-        if on.size == 0 or e.cooperation_cost <= 0:
+        if on.size == 0:
             continue
-        for p in e.parties:
+        for p in e.parties if e.cooperation_cost > 0 else ():
             others = tuple(q for q in eng.spec.roster.expand([eng.ids[q] for q in e.parties], "mission")
                            if q not in eng.spec.roster.expand([eng.ids[p]], "mission"))
             eng.emit_signal(on, (p,), others, e.cooperation_cost * s[s > 0])

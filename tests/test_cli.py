@@ -103,23 +103,25 @@ def test_unknown_option_names_the_group_and_lists_choices(cli, tmp_path, overrid
     assert not out.exists()
 
 
-def test_malformed_yaml_in_a_user_config_dir(cli, tmp_path):
+def run_user_scenario(cli, tmp_path, name: str, text: str):
+    """Run with a scenario file of the user's own, in a config dir added with --config-dir."""
     extra = tmp_path / "myconfigs" / "scenario"
     extra.mkdir(parents=True)
-    (extra / "broken.yaml").write_text("name: broken\ntrust: {rules: [ {from: [RUS], to: [NATO], value: 0.3}\n")
+    (extra / f"{name}.yaml").write_text(text)
     out = tmp_path / "run"
-    proc = cli("--config-dir", str(tmp_path / "myconfigs"), f"hydra.run.dir={out}", "scenario=broken")
+    return cli("--config-dir", str(tmp_path / "myconfigs"), f"hydra.run.dir={out}", f"scenario={name}"), out
+
+
+def test_malformed_yaml_in_a_user_config_dir(cli, tmp_path):
+    proc, out = run_user_scenario(cli, tmp_path, "broken", "name: broken\ntrust: {rules: [ {from: [RUS], to: [NATO], value: 0.3}\n")
     assert proc.returncode != 0
     assert "broken" in proc.stderr
     assert not out.exists()
 
 
 def test_unknown_actor_in_a_user_scenario(cli, tmp_path):
-    extra = tmp_path / "myconfigs" / "scenario"
-    extra.mkdir(parents=True)
-    (extra / "mine.yaml").write_text("name: mine\ntrust:\n  rules:\n    - {from: [RUS], to: [NARNIA], value: 0.3, why: test}\n")
-    out = tmp_path / "run"
-    proc = cli("--config-dir", str(tmp_path / "myconfigs"), f"hydra.run.dir={out}", "scenario=mine")
+    proc, out = run_user_scenario(cli, tmp_path, "mine",
+                                  "name: mine\ntrust:\n  rules:\n    - {from: [RUS], to: [NARNIA], value: 0.3, why: test}\n")
     assert proc.returncode == 2
     assert "'scenario.trust.rules[0].to[0]'" in proc.stderr and "NARNIA" in proc.stderr
     assert not out.exists()

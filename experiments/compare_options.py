@@ -12,6 +12,7 @@ config.yaml and metadata.json; prints the effects table.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -96,7 +97,20 @@ def _columns(spec) -> list[str]:
     return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
+def config_hash(cfg: dict) -> str:
+    return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def finished(cfg: dict, out_dir: Path) -> bool:
+    """True if ``out_dir`` already holds the complete results of this exact config (resume)."""
+    manifest = out_dir / "manifest.json"
+    return manifest.exists() and json.loads(manifest.read_text()).get("config_hash") == config_hash(cfg)
+
+
 def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
+    if finished(cfg, out_dir):
+        log.info("results for this config are complete in %s: skipping (delete manifest.json to rerun)", out_dir)
+        return pd.read_parquet(out_dir / "effects.parquet")
     specs = validate(cfg)
     started = time.perf_counter()
     results = []
@@ -133,6 +147,8 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
             best_trust = next(r for r in results if r.arm == best).trust.mean(axis=0)
             plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
                           f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
+        # written last: its presence means the job finished (sweeps resume by skipping such jobs)
+        res.path("manifest.json").write_text(json.dumps({"config_hash": config_hash(cfg), "config": cfg}, indent=2))
         res.commit()
     return effects
 

@@ -87,7 +87,8 @@ class AtomicResults:
     def commit(self) -> list[Path]:
         assert self.tmp is not None
         moved = []
-        for f in sorted(self.tmp.iterdir()):
+        # a manifest, if any, lands last: its presence means every other file is in place
+        for f in sorted(self.tmp.iterdir(), key=lambda p: (p.name == "manifest.json", p.name)):
             target = self.out_dir / f.name
             os.replace(f, target)
             moved.append(target)

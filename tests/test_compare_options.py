@@ -66,3 +66,36 @@ def test_confidence_interval_covers_a_known_effect_at_nominal_rate():
         significant_null += null["significant"]
     assert 0.93 < covered / trials < 0.97
     assert significant_null / trials < 0.07
+
+
+def test_sweep_resumes_finished_jobs_and_aggregates(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ("-m", "stage=baseline_2010,postwar_2008", "replicates=8", "arms=[nrc]", "progress=false",
+            f"hydra.sweep.dir={sweep}")
+    first = run_compare(*args)
+    assert first.returncode == 0, first.stderr
+    combined = pd.read_parquet(sweep / "effects.parquet")
+    assert set(combined["stage"]) == {"baseline_2010", "postwar_2008"}
+    job0 = pd.read_parquet(sweep / "0" / "finals.parquet")
+    # a job whose results are complete is skipped on restart, and its results are untouched
+    stamp = (sweep / "0" / "finals.parquet").stat().st_mtime_ns
+    (sweep / "1" / "manifest.json").unlink()  # job 1 "interrupted"
+    second = run_compare(*args)
+    assert second.returncode == 0, second.stderr
+    assert (sweep / "0" / "finals.parquet").stat().st_mtime_ns == stamp
+    assert "skipping" in second.stdout + second.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(sweep / "0" / "finals.parquet"), job0)
+    assert (sweep / "1" / "manifest.json").exists()
+
+
+def test_aggregate_reports_jobs_without_results(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run_compare("-m", "stage=baseline_2010,postwar_2008", "replicates=6", "arms=[nrc]", "progress=false",
+                       f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 0, proc.stderr
+    (sweep / "1" / "manifest.json").unlink()  # as if job 1 had failed
+    agg = subprocess.run([sys.executable, "-m", "experiments.aggregate", str(sweep)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert agg.returncode == 0, agg.stderr
+    assert "1 job(s) combined, 1 without results: 1" in agg.stdout
+    assert set(pd.read_parquet(sweep / "effects.parquet")["job"]) == {"0"}

@@ -1,0 +1,171 @@
+"""Pairs and orderings of the paper's options (a Hydra app).
+
+    python -m experiments.combinations
+    python -m experiments.combinations replicates=100 options=[nrc,solidarity,no_contingency] orderings=[]
+
+Synergy of a pair (a, b) on the outcome y at the horizon, per replicate (common seeds):
+    s_r = (y_ab - y_0) - (y_a - y_0) - (y_b - y_0) = (y_ab + y_0) - (y_a + y_b),
+positive when the two options reinforce each other, negative when they interfere; reported
+with a paired confidence interval. The ordering experiment compares whole scenarios (the
+paper's sequence, all ten at once, the treaty track) with the bare stage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hydra
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from hydra.core.config_store import ConfigStore  # noqa: E402
+from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+
+from experiments.ensemble import arm_spec, run_arm  # noqa: E402
+from experiments.stats import paired_effect  # noqa: E402
+from sim.config import config_groups  # noqa: E402
+from sim.errors import ConfigError, check_int, check_range  # noqa: E402
+from sim.output import AtomicResults, write_parquet, write_yaml  # noqa: E402
+
+log = logging.getLogger("eurosec.combinations")
+
+
+@dataclass
+class CombinationsConfig:
+    seed: int = 0
+    replicates: int = 200
+    chunk: int = 500
+    stage: str = "baseline_2010"
+    options: list[str] = field(default_factory=list)
+    start: int = 1
+    outcome: str = "mean_trust"
+    orderings: list[str] = field(default_factory=list)
+    level: float = 0.95
+    progress: bool = True
+
+
+ConfigStore.instance().store(name="combinations_schema", node=CombinationsConfig)
+
+
+def _spec(cfg: dict, moves: tuple[str, ...], scenario: str | None = None):
+    overrides = [f"scenario={scenario or cfg['stage']}", f"option=[{','.join(moves)}]"]
+    extra = {f"moves.{m}.start": cfg["start"] for m in moves} if scenario is None else {}
+    return arm_spec(overrides, extra)
+
+
+def arms(cfg: dict) -> dict[str, object]:
+    """Validate everything and compile every arm before running any."""
+    check_int("seed", cfg["seed"], 0, 2**63 - 1)
+    check_int("replicates", cfg["replicates"], 2, 10_000_000)
+    check_range("level", cfg["level"], 0.5, 0.999)
+    groups = config_groups()
+    for k, o in enumerate(cfg["options"]):
+        if o not in groups["option"]:
+            raise ConfigError(f"options[{k}]", f"unknown option {o!r}", groups["option"])
+    for k, s in enumerate(cfg["orderings"]):
+        if s not in groups["scenario"]:
+            raise ConfigError(f"orderings[{k}]", f"unknown scenario {s!r}", groups["scenario"])
+    specs = {"baseline": _spec(cfg, ())}
+    if specs["baseline"].moves:
+        raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
+    check_int("start", cfg["start"], 1, specs["baseline"].horizon)
+    for o in cfg["options"]:
+        specs[o] = _spec(cfg, (o,))
+    for a, b in itertools.combinations(cfg["options"], 2):
+        specs[f"{a}+{b}"] = _spec(cfg, (a, b))
+    for s in cfg["orderings"]:
+        specs[f"scenario:{s}"] = _spec(cfg, (), s)
+    return specs
+
+
+def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    specs = arms(cfg)
+    y = cfg["outcome"]
+    finals = {}
+    for name, spec in specs.items():
+        result = run_arm(name, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"])
+        if y not in result.finals.columns:
+            raise ConfigError("outcome", f"unknown outcome {y!r}", sorted(result.finals.columns))
+        finals[name] = result.finals.sort_values("replicate")[y].to_numpy()
+    base = finals["baseline"]
+    rows = []
+    for a, b in itertools.combinations(cfg["options"], 2):
+        pair, ya, yb = finals[f"{a}+{b}"], finals[a], finals[b]
+        syn = paired_effect(pair + base, ya + yb, cfg["level"])
+        rows.append({"a": a, "b": b, "synergy": syn["effect"], "ci_low": syn["ci_low"], "ci_high": syn["ci_high"],
+                     "significant": syn["significant"], "effect_pair": float((pair - base).mean()),
+                     "effect_a": float((ya - base).mean()), "effect_b": float((yb - base).mean()), "n": syn["n"]})
+    synergy = pd.DataFrame(rows)
+    ordering = pd.DataFrame([{"scenario": s, **paired_effect(finals[f"scenario:{s}"], base, cfg["level"])}
+                             for s in cfg["orderings"]])
+    with AtomicResults(out_dir) as res:
+        write_parquet(synergy, res.path("synergy.parquet"), {"outcome": y}, cfg)
+        synergy.to_csv(res.path("synergy.csv"), index=False)
+        if len(ordering):
+            write_parquet(ordering, res.path("ordering.parquet"), {"outcome": y}, cfg)
+        write_yaml(cfg, res.path("config.yaml"))
+        if len(synergy):
+            synergy_heatmap(synergy, cfg["options"], y, res.path("synergy.png"))
+        res.path("manifest.json").write_text(json.dumps({"config": cfg}, indent=2))
+        res.commit()
+    return synergy, ordering
+
+
+def synergy_heatmap(synergy: pd.DataFrame, options: list[str], outcome: str, path) -> None:
+    k = len(options)
+    m = np.full((k, k), np.nan)
+    for _, r in synergy.iterrows():
+        i, j = options.index(r["a"]), options.index(r["b"])
+        m[i, j] = m[j, i] = r["synergy"]
+    lim = np.nanmax(np.abs(m)) if np.isfinite(m).any() else 1.0
+    fig, ax = plt.subplots(figsize=(8, 7))
+    im = ax.imshow(m, cmap="RdBu", vmin=-lim, vmax=lim)
+    ax.set_xticks(range(k), options, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(k), options, fontsize=8)
+    for _, r in synergy.iterrows():
+        if r["significant"]:
+            i, j = options.index(r["a"]), options.index(r["b"])
+            for x, yy in ((i, j), (j, i)):
+                ax.text(x, yy, "*", ha="center", va="center", fontsize=9)
+    ax.set_title(f"Synergy of option pairs on final {outcome.replace('_', ' ')}\n"
+                 "(pair effect minus the sum of single effects; * = 95% CI excludes 0)")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@hydra.main(config_path="../configs", config_name="combinations", version_base="1.3")
+def main(cfg) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    container = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        synergy, ordering = run(container, out_dir)
+    except ConfigError as err:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print(f"eurosec: {err}", file=sys.stderr)
+        sys.exit(2)
+    top = synergy.reindex(synergy["synergy"].abs().sort_values(ascending=False).index).head(8)
+    print(f"Strongest pair interactions on final {container['outcome']} ({container['replicates']} runs per arm):")
+    for _, r in top.iterrows():
+        print(f"  {r['a']:>18s} + {r['b']:<18s} {r['synergy']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]"
+              f"{'*' if r['significant'] else ''}")
+    if len(ordering):
+        print(f"\nWhole scenarios vs {container['stage']}:")
+        for _, r in ordering.iterrows():
+            print(f"  {r['scenario']:>18s} {r['effect']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]")
+    print(f"Results in {out_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,8 @@ and what events moved them?"""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,7 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 EVENT_STYLE = {"enacted": ("tab:green", "agreement"), "escalation": ("tab:red", "escalation"),
-               "breach": ("tab:orange", "breach")}
+               "breach": ("tab:orange", "breach"), "assistance": ("tab:blue", "assistance under a clause")}
 
 
 def trajectories(summary: pd.DataFrame, spec, events: pd.DataFrame | None = None, path=None):
@@ -43,10 +45,9 @@ def trajectories(summary: pd.DataFrame, spec, events: pd.DataFrame | None = None
     ticks = list(range(0, spec.horizon + 1, 12))
     axes[1].set_xticks(ticks, [spec.date(t + 1)[:4] for t in ticks])
     axes[1].set_xlabel("month (ticks at the start of each year)")
-    title = f"eurosec - {spec.scenario_name}: moves {', '.join(m.id for m in spec.moves) or 'none'}"
-    if R > 1:
-        title += f" ({R} replicates, mean and 95% CI)"
-    axes[0].set_title(title)
+    title = f"eurosec - {spec.scenario_name}" + (f" ({R} replicates, mean and 95% CI)" if R > 1 else f" (seed {spec.config.get('seed')})")
+    moves = textwrap.fill("moves: " + (", ".join(m.id for m in spec.moves) or "none"), 120)
+    axes[0].set_title(f"{title}\n{moves}", fontsize=9)
     axes[0].legend(loc="upper left", fontsize=8, ncol=3)
     fig.tight_layout()
     if path is not None:

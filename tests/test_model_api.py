@@ -66,3 +66,28 @@ def test_bad_keyword_override_is_a_config_error():
         EurosecModel(rng=0, dynamics__spiral_biass=0.3)
     with pytest.raises(ConfigError, match="rng"):
         EurosecModel(rng="seven")
+
+
+def test_fused_monthly_update_equals_the_pure_kernels():
+    """The engine's in-place monthly update computes exactly the equations of sim/dynamics.py."""
+    from sim import dynamics as dyn
+
+    model = EurosecModel(rng=5, replicates=4, scenario="baseline_2010", options="nrc,no_contingency")
+    model.run(40)  # agreements, crises and commitments have moved the state away from equilibrium
+    eng, d, roster = model.engine, model.spec.dynamics, model.spec.roster
+    s = eng.state
+    own = dyn.forget(s.own, s.prior, d.trust_memory)
+    social = dyn.friedkin_johnsen(s.social, own, model.spec.influence, roster.stubbornness, model.spec.same_bloc)
+    dyn.composite_rows(social, eng.composites)
+    trust = dyn.sigmoid(social)
+    irritants = s.irritant * (1 - d.irritant_decay) + s.irritant_floor
+    target = dyn.threat_target(trust, s.posture, irritants, roster.capability, d.threat_posture_weight,
+                               d.threat_mistrust_weight)
+    threat = dyn.threat_step(s.threat, target, d.threat_adjustment)
+    dyn.composite_rows(threat, eng.composites)
+    ceiling = s.ceiling if eng.ceiling_active else np.ones_like(s.ceiling)
+    posture = dyn.posture_step(s.posture, threat, s.grievance, ceiling, roster.hawkishness, d.posture_reactivity,
+                               d.posture_fatigue)
+    eng._update_beliefs()
+    for name, expected in (("own", own), ("social", social), ("trust", trust), ("threat", threat), ("posture", posture)):
+        np.testing.assert_allclose(getattr(s, name), expected, rtol=1e-12, atol=1e-12, err_msg=name)

@@ -99,3 +99,15 @@ def test_aggregate_reports_jobs_without_results(tmp_path):
     assert agg.returncode == 0, agg.stderr
     assert "1 job(s) combined, 1 without results: 1" in agg.stdout
     assert set(pd.read_parquet(sweep / "effects.parquet")["job"]) == {"0"}
+
+
+def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunking(tmp_path):
+    common = ("replicates=6", "arms=[nrc]", "progress=false")
+    basic = run_compare("-m", "stage=baseline_2010", *common, "chunk=6", f"hydra.sweep.dir={tmp_path / 'basic'}")
+    joblib = run_compare("-m", "stage=baseline_2010", *common, "chunk=4", "hydra/launcher=joblib",
+                         "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'joblib'}")
+    assert basic.returncode == 0, basic.stderr
+    assert joblib.returncode == 0, joblib.stderr
+    a = pd.read_parquet(tmp_path / "basic" / "0" / "finals.parquet")
+    b = pd.read_parquet(tmp_path / "joblib" / "0" / "finals.parquet")
+    pd.testing.assert_frame_equal(a, b)

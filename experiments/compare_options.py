@@ -181,5 +181,17 @@ def main(cfg) -> None:
     print(f"\n* the 95% confidence interval excludes zero. Results in {out_dir}")
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """Entry point: check every value of the option and scenario lists (sweeps included), then run."""
+    from sim.cli_checks import check_group_overrides
+
+    try:
+        check_group_overrides(sys.argv[1:], aliases={"arms": "option", "stage": "scenario"})
+    except ConfigError as err:
+        print(f"eurosec: {err}", file=sys.stderr)
+        sys.exit(2)
     main()
+
+
+if __name__ == "__main__":
+    cli()

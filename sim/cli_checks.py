@@ -28,8 +28,12 @@ def _flatten(value) -> list[str]:
     return [] if value is None else [str(value)]
 
 
-def check_group_overrides(argv: list[str]) -> None:
-    """Raise ConfigError for a config-group choice that no config directory provides."""
+def check_group_overrides(argv: list[str], aliases: dict[str, str] | None = None) -> None:
+    """Raise ConfigError for a config-group choice that no config directory provides, in every
+    value of a sweep. ``aliases`` maps plain keys whose values name group members to their group
+    (``{"arms": "option"}`` for experiments.compare_options), so bad sweep lists fail before
+    any job starts."""
+    aliases = aliases or {}
     config_dirs, overrides, skip = [], [], False
     for k, arg in enumerate(argv):
         if skip:
@@ -48,11 +52,17 @@ def check_group_overrides(argv: list[str]) -> None:
     except Exception:  # noqa: BLE001 - Hydra reports syntax errors itself, with position
         return
     for o in parsed:
-        group = o.key_or_group.lstrip("+~")
+        key = o.key_or_group.lstrip("+~")
+        group = aliases.get(key, key)
         if group not in groups or o.package is not None:
             continue
-        values = list(o.sweep_iterator()) if o.is_sweep_override() else [o.value()]
         allowed = _choices(group, config_dirs)
-        for value in _flatten(values):
+        if o.is_sweep_override():
+            named = [(key, v) for v in _flatten(list(o.sweep_iterator()))]
+        elif isinstance(o.value(), list):  # a plain list names each position: arms[1]
+            named = [(f"{key}[{k}]", str(v)) for k, v in enumerate(o.value())]
+        else:
+            named = [(key, v) for v in _flatten([o.value()])]
+        for name, value in named:
             if value not in allowed:
-                raise ConfigError(group, f"unknown {group} {value!r}", allowed)
+                raise ConfigError(name, f"unknown {group} {value!r}", allowed)

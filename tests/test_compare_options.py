@@ -111,3 +111,12 @@ def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunkin
     a = pd.read_parquet(tmp_path / "basic" / "0" / "finals.parquet")
     b = pd.read_parquet(tmp_path / "joblib" / "0" / "finals.parquet")
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("override, key", [("arms=[nrc],[nrc,zzz]", "arms"), ("stage=baseline_2010,atlantis", "stage")])
+def test_bad_sweep_values_fail_before_any_job_runs(tmp_path, override, key):
+    sweep = tmp_path / "sweep"
+    proc = run_compare("-m", override, "replicates=4", f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 2, proc.stderr
+    assert f"'{key}'" in proc.stderr
+    assert not sweep.exists(), "no job may start"

@@ -31,10 +31,11 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from experiments.ensemble import arm_spec, run_arm  # noqa: E402
+from experiments.ensemble import arm_spec, check_ensemble_settings, run_arm  # noqa: E402
 from experiments.stats import paired_effect  # noqa: E402
+from sim.cli_checks import checked_entry  # noqa: E402
 from sim.config import config_groups  # noqa: E402
-from sim.errors import ConfigError, check_int, check_range  # noqa: E402
+from sim.errors import ConfigError, check_int  # noqa: E402
 from sim.output import AtomicResults, write_parquet, write_yaml  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
@@ -65,9 +66,7 @@ def _spec(cfg: dict, moves: tuple[str, ...], scenario: str | None = None):
 
 def arms(cfg: dict) -> dict[str, object]:
     """Validate everything and compile every arm before running any."""
-    check_int("seed", cfg["seed"], 0, 2**63 - 1)
-    check_int("replicates", cfg["replicates"], 2, 10_000_000)
-    check_range("level", cfg["level"], 0.5, 0.999)
+    check_ensemble_settings(cfg)
     groups = config_groups()
     for k, o in enumerate(cfg["options"]):
         if o not in groups["option"]:
@@ -167,17 +166,6 @@ def main(cfg) -> None:
     print(f"Results in {out_dir}")
 
 
-def cli() -> None:
-    """Entry point: check every value of the option and scenario lists (sweeps included), then run."""
-    from sim.cli_checks import check_group_overrides
-
-    try:
-        check_group_overrides(sys.argv[1:], aliases={"options": "option", "orderings": "scenario", "stage": "scenario"})
-    except ConfigError as err:
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(2)
-    main()
-
-
 if __name__ == "__main__":
-    cli()
+    # every value of the option and scenario lists (sweeps included) is checked before any job
+    checked_entry(main, aliases={"options": "option", "orderings": "scenario", "stage": "scenario"})

@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
-import numpy as np
 import pandas as pd
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import arm_spec, run_arm
+from experiments.ensemble import arm_spec, check_ensemble_settings, run_arm
 from experiments.stats import effects_table
+from sim.cli_checks import checked_entry
 from sim.config import config_groups
-from sim.errors import ConfigError, check_int, check_range
+from sim.errors import ConfigError, check_int
 from sim.output import AtomicResults, run_metadata, write_parquet, write_yaml
 
 log = logging.getLogger("eurosec.compare")
@@ -65,10 +65,7 @@ def arm_overrides(cfg: dict, arm: str | None) -> tuple[list[str], dict]:
 
 def validate(cfg: dict) -> dict:
     """Check every arm and setting before running anything; return the compiled specs."""
-    check_int("seed", cfg["seed"], 0, 2**63 - 1)
-    check_int("replicates", cfg["replicates"], 2, 10_000_000)
-    check_int("chunk", cfg["chunk"], 1, 10_000_000)
-    check_range("level", cfg["level"], 0.5, 0.999)
+    check_ensemble_settings(cfg)
     options = config_groups()["option"]
     if len(set(cfg["arms"])) != len(cfg["arms"]):
         raise ConfigError("arms", "an arm is listed twice", options)
@@ -181,17 +178,6 @@ def main(cfg) -> None:
     print(f"\n* the 95% confidence interval excludes zero. Results in {out_dir}")
 
 
-def cli() -> None:
-    """Entry point: check every value of the option and scenario lists (sweeps included), then run."""
-    from sim.cli_checks import check_group_overrides
-
-    try:
-        check_group_overrides(sys.argv[1:], aliases={"arms": "option", "stage": "scenario"})
-    except ConfigError as err:
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(2)
-    main()
-
-
 if __name__ == "__main__":
-    cli()
+    # every value of the option and scenario lists (sweeps included) is checked before any job
+    checked_entry(main, aliases={"arms": "option", "stage": "scenario"})

@@ -15,6 +15,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import load_config
+from sim.errors import check_int, check_range
 from sim.model import EurosecModel
 from sim.spec import ModelSpec, compile_spec
 from sim.streams import replicate_seeds
@@ -27,6 +28,14 @@ class ArmResult:
     summary: pd.DataFrame  # one row per (replicate, step)
     finals: pd.DataFrame  # one row per replicate: final outcomes and agreement flags
     trust: np.ndarray  # (R, n, n) float32 final trust matrices
+
+
+def check_ensemble_settings(cfg: dict) -> None:
+    """Checks shared by every experiment: master seed, replicates (>= 2 for intervals), chunk, level."""
+    check_int("seed", cfg["seed"], 0, 2**63 - 1)
+    check_int("replicates", cfg["replicates"], 2, 10_000_000)
+    check_int("chunk", cfg["chunk"], 1, 10_000_000)
+    check_range("level", cfg["level"], 0.5, 0.999)
 
 
 def arm_spec(overrides: list[str], extra: dict | None = None) -> ModelSpec:

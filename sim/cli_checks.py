@@ -66,3 +66,16 @@ def check_group_overrides(argv: list[str], aliases: dict[str, str] | None = None
         for name, value in named:
             if value not in allowed:
                 raise ConfigError(name, f"unknown {group} {value!r}", allowed)
+
+
+def checked_entry(main, aliases: dict[str, str] | None = None) -> None:
+    """Run a Hydra ``main`` after checking group choices on the command line; bad input prints
+    one paragraph and exits with status 2 before Hydra starts any job."""
+    import sys
+
+    try:
+        check_group_overrides(sys.argv[1:], aliases)
+    except ConfigError as err:
+        print(f"eurosec: {err}", file=sys.stderr)
+        sys.exit(2)
+    main()

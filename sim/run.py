@@ -89,17 +89,7 @@ def main(cfg: DictConfig) -> None:
     _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", True)))
 
 
-def cli() -> None:
-    """Entry point: check config-group choices, then hand over to Hydra."""
-    from sim.cli_checks import check_group_overrides
-
-    try:
-        check_group_overrides(sys.argv[1:])
-    except ConfigError as err:
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    main()
-
-
 if __name__ == "__main__":
-    cli()
+    from sim.cli_checks import checked_entry
+
+    checked_entry(main)

@@ -24,6 +24,7 @@ class Structures:
             for e_idx, e in enumerate(m.effects):
                 if isinstance(e, Channel | Clause | Commitment | Mission | HumanSecurity):
                     self.entries.append(((m.index, e_idx), m, e))
+        self._by_type: dict[type, list] = {}
         self.strength = {key: np.zeros(R) for key, _, _ in self.entries}
         self.suspended_until = {key: np.zeros(R, dtype=np.int64) for key, _, e in self.entries if isinstance(e, Channel)}
         self.suspension_draws = {key: np.ones(R) for key in self.suspended_until}
@@ -33,8 +34,11 @@ class Structures:
                               for key, _, e in self.entries if isinstance(e, Mission)}
 
     def of_type(self, cls):
-        """(key, move, effect, strength) for every structure of type ``cls``."""
-        return [(key, m, e, self.strength[key]) for key, m, e in self.entries if isinstance(e, cls)]
+        """(key, move, effect, strength) for every structure of type ``cls`` (called on the hot
+        path, per crisis and per slot: the type lists are built once)."""
+        if cls not in self._by_type:
+            self._by_type[cls] = [(key, m, e) for key, m, e in self.entries if isinstance(e, cls)]
+        return [(key, m, e, self.strength[key]) for key, m, e in self._by_type[cls]]
 
     def month(self, eng, t: int) -> None:
         """Update every structure's strength for month ``t`` and run its monthly action."""

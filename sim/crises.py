@@ -111,16 +111,6 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
     return tuple(slots), tuple(types)
 
 
-def tension(slot: CrisisSlot, threat: np.ndarray) -> np.ndarray:
-    """(R,) mean threat between the sides (conflict), else the victims' mean threat perception."""
-    flat = threat.reshape(threat.shape[0], -1)
-    if slot.conflict:
-        return 0.5 * (flat[:, slot.tension_ab].mean(axis=1) + flat[:, slot.tension_ba].mean(axis=1))
-    if slot.tension_ab.size == 0:  # one-sided site without victims: no tension to measure
-        return np.zeros(threat.shape[0])
-    return flat[:, slot.tension_ab].mean(axis=1)
-
-
 def blame_weights(slot: CrisisSlot, trust: np.ndarray, attribution_bias: float) -> np.ndarray:
     """(k, n, n) weights w[i, j] of how much observer i blames j for the crisis:
     1 across a conflict's sides, (1 - T[i, j]) ** attribution_bias for onlookers (and victims of
@@ -128,58 +118,142 @@ def blame_weights(slot: CrisisSlot, trust: np.ndarray, attribution_bias: float) 
     return slot.fixed_blame + slot.attributive * (1.0 - trust) ** attribution_bias
 
 
+class CrisisTable:
+    """The slots as arrays, so that a month's crises are resolved in a few vector passes over
+    the replicates they hit instead of one pass per slot (the ensemble's former hot spot)."""
+
+    def __init__(self, slots: tuple[CrisisSlot, ...], n: int, territory_position: Mapping[int, int],
+                 attribution_bias: float):
+        self.slots = slots
+        self.size = S = len(slots)
+        param = lambda name: np.array([getattr(s, name) for s in slots], dtype=np.float64)  # noqa: E731
+        self.base_rate, self.threat_sensitivity = param("base_rate"), param("threat_sensitivity")
+        self.severity, self.blame, self.threat_shock = param("severity"), param("blame"), param("threat_shock")
+        self.escalation, self.escalation_severity = param("escalation"), param("escalation_severity")
+        self.conflict = np.array([s.conflict for s in slots], dtype=bool)
+        self.can_escalate = self.conflict & (self.escalation > 0)
+        self.fixed = np.array([s.fixed_blame for s in slots]).reshape(S, n * n)
+        self.attributive = np.array([s.attributive for s in slots]).reshape(S, n * n)
+        self.attribution_bias = attribution_bias
+        # tension: segments of gathered flat threat indices, summed by np.add.reduceat
+        gather, starts, seg_slot, seg_scale = [], [], [], []
+        for s, slot in enumerate(slots):
+            parts = (slot.tension_ab, slot.tension_ba) if slot.conflict else (slot.tension_ab,)
+            for idx in parts:
+                if idx.size:
+                    starts.append(len(gather))
+                    gather.extend(idx.tolist())
+                    seg_slot.append(s)
+                    seg_scale.append(1.0 / (len(parts) * idx.size))
+        self.gather = np.array(gather, dtype=np.int64)
+        self.starts = np.array(starts, dtype=np.int64)
+        self.seg_slot = np.array(seg_slot, dtype=np.int64)
+        self.seg_scale = np.array(seg_scale)
+        first = np.r_[True, self.seg_slot[1:] != self.seg_slot[:-1]] if seg_slot else np.zeros(0, dtype=bool)
+        self._first, self._second = np.flatnonzero(first), np.flatnonzero(~first)
+        self.territories = np.zeros((S, len(territory_position)))
+        for s, slot in enumerate(slots):
+            for a in slot.involved:
+                if a in territory_position:
+                    self.territories[s, territory_position[a]] = 1.0
+
+    def tension(self, threat: np.ndarray) -> np.ndarray:
+        """(R, S): per conflict slot the mean threat between its sides, (mean P_ab + mean P_ba) / 2;
+        per one-sided slot the victims' mean threat perception; 0 for a slot without either."""
+        R = threat.shape[0]
+        out = np.zeros((R, self.size))
+        if self.gather.size:
+            sums = np.add.reduceat(threat.reshape(R, -1)[:, self.gather], self.starts, axis=1) * self.seg_scale
+            out[:, self.seg_slot[self._first]] = sums[:, self._first]
+            out[:, self.seg_slot[self._second]] += sums[:, self._second]
+        return out
+
+    def hit_weights(self, rows: np.ndarray, hit_rows: np.ndarray, hit_slots: np.ndarray, trust: np.ndarray) -> np.ndarray:
+        """(h, n*n) blame weights F_s + A_s * (1 - T[r]) ** b of each hit (replicate, slot) pair."""
+        mistrust = (1.0 - trust.reshape(trust.shape[0], -1)[rows[hit_rows]]) ** self.attribution_bias
+        return self.fixed[hit_slots] + self.attributive[hit_slots] * mistrust
+
+
 def process_month(eng, step: int, draws: np.ndarray) -> None:
-    """Fire, respond to and escalate this month's crises. ``draws`` is (R, 2 * n_slots)."""
-    n_slots = len(eng.spec.slots)
-    for s, slot in enumerate(eng.spec.slots):
-        if slot.base_rate <= 0:
-            continue
-        tens = tension(slot, eng.state.threat)
-        rate = slot.base_rate * (1.0 + slot.threat_sensitivity * tens) * (1.0 - eng.structures.hazard_reduction(s))
-        hazard = 1.0 - np.exp(-rate)
-        rows = np.flatnonzero(draws[:, s] < hazard)
-        if rows.size:
-            strike(eng, s, slot, rows, step, tens[rows], draws[rows, n_slots + s], p=hazard[rows], u=draws[rows, s])
+    """Fire, and resolve together, this month's crises. ``draws`` is (R, 2 * n_slots): column s
+    decides whether slot s fires, column n_slots + s whether it escalates. Every slot's hazard is
+    read from the start-of-month tensions and structures."""
+    table = eng.crisis_table
+    S = table.size
+    tens = table.tension(eng.state.threat)
+    rate = table.base_rate * (1.0 + table.threat_sensitivity * tens) * (1.0 - eng.structures.hazard_reduction())
+    hazard = 1.0 - np.exp(-rate)
+    hit = draws[:, :S] < hazard
+    rows = np.flatnonzero(hit.any(axis=1))
+    if rows.size:
+        resolve(eng, rows, hit[rows], step, tens[rows], u_escalation=draws[rows, S:], p=hazard[rows], u=draws[rows, :S])
 
 
-def strike(eng, s: int, slot: CrisisSlot, rows: np.ndarray, step: int, tens: np.ndarray, u_escalation: np.ndarray | None,
-           p=np.nan, u=np.nan, reason: str = "") -> None:
-    """A crisis at slot ``s`` in replicates ``rows``: blame, threat shock, joint management,
-    assistance, then the escalation check (escalation where ``u_escalation`` < its probability;
-    no check when ``u_escalation`` is None)."""
-    eng.counters["crises"][rows] += 1
-    managed = eng.structures.mission_management(rows, s)  # (k,) share of damage and escalation risk absorbed
-    weights = blame_weights(slot, eng.state.trust[rows], eng.spec.attribution_bias) * (1.0 - managed)[:, None, None]
-    damp = eng.structures.channel_dampening(rows, eng.n)
-    eng.emit_matrix(rows, weights * damp, slot.severity * slot.blame, hostile=True)
-    eng.shock_threat(rows, weights * damp, slot.threat_shock)
-    eng.human_security_shock(rows, slot, slot.severity * (1.0 - managed))
-    assisted = structures.clause_assistance(eng, rows, slot, step)
-    structures.mission_cooperation(eng, rows, s, step)
-    eng.log.add("crisis", step, rows, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=p, draw=u,
-                value=1.0 - damp.min(axis=(1, 2)) * (1.0 - managed), reason=reason or _crisis_reason(slot, assisted))
-    if u_escalation is None or not slot.conflict or slot.escalation <= 0:
-        return
-    cover = np.maximum(eng.structures.channel_coverage(rows, slot), managed)
-    p_esc = np.clip(slot.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
-    escalated = u_escalation < p_esc
-    eng.log.add("escalation_check", step, rows, actor=slot.label, detail=slot.type, p=p_esc, draw=u_escalation,
-                value=cover, reason=np.where(escalated, "escalated", "contained"))
-    escalate(eng, slot, rows[escalated], step)
+def resolve(eng, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarray, u_escalation: np.ndarray | None = None,
+            p=np.nan, u=np.nan, reasons: tuple[str, str] | None = None) -> None:
+    """The crises ``hit`` (k, S) in replicates ``rows``: escalation checks, then the damage of
+    every crisis and escalation at once, then each slot's responses and channel suspensions.
+
+    Damage is hostile evidence and threat shocks only, which commute (each moves a bounded
+    quantity one way), so summing them equals striking slot by slot in any order. With
+    ``u_escalation`` None (a scheduled war) every hit slot escalates without a check."""
+    table, st, d = eng.crisis_table, eng.structures, eng.spec.dynamics
+    managed = st.mission_management(rows)  # (k, S) share of damage and escalation risk absorbed
+    damp = st.channel_dampening(rows, eng.n)  # (k, n, n) share of damage that gets through
+    if u_escalation is None:
+        escalated, p_esc, cover = hit.copy(), None, None
+    else:
+        cover = np.maximum(st.channel_coverage(rows), managed)
+        p_esc = np.clip(table.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
+        escalated = hit & table.can_escalate & (u_escalation < p_esc)
+    struck = hit * (1.0 - managed)
+    esc = escalated.astype(np.float64)
+    severe = table.escalation_severity
+    # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
+    hr, hs = np.nonzero(hit)
+    starts = np.flatnonzero(np.r_[True, hr[1:] != hr[:-1]])
+    weights = table.hit_weights(rows, hr, hs, eng.state.trust)
+    through = damp.reshape(len(rows), -1)[hr]
+    crisis, escal = struck[hr, hs, None], esc[hr, hs, None]
+    evidence = crisis * (table.severity * table.blame)[hs, None] * through + escal * severe[hs, None]
+    fear = (crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs, None] * through
+            + escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs, None])
+    # a replicate's crises add up in slot order (reduceat), whatever other replicates were hit
+    own_loss = np.add.reduceat(weights * evidence, starts, axis=0)
+    threat_gain = np.add.reduceat(weights * fear, starts, axis=0)
+    s = eng.state
+    own, threat = s.own.reshape(eng.R, -1), s.threat.reshape(eng.R, -1)
+    own[rows] = np.maximum(own[rows] - d.hostile_sensitivity * own_loss, eng._logit_low)
+    threat[rows] = np.minimum(threat[rows] + threat_gain, 1.0)
+    eng.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
+    eng.counters["crises"][rows] += hit.sum(axis=1)
+    eng.counters["escalations"][rows] += escalated.sum(axis=1)
+    for k in np.flatnonzero(hit.any(axis=0)):
+        slot, on = table.slots[k], hit[:, k]
+        where = rows[on]
+        assisted = structures.clause_assistance(eng, where, slot, step)
+        structures.mission_cooperation(eng, where, k, step)
+        if eng.log.enabled:
+            _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
+                      assisted)
+    for k in np.flatnonzero(escalated.any(axis=0)):
+        structures.suspend_channels(eng, rows[escalated[:, k]], table.slots[k].involved, step)
 
 
-def escalate(eng, slot: CrisisSlot, rows: np.ndarray, step: int, reason: str = "") -> None:
-    """Open conflict: heavy blame and threat shock, human security loss, channels suspended."""
-    if rows.size == 0:
-        return
-    eng.counters["escalations"][rows] += 1
-    weights = blame_weights(slot, eng.state.trust[rows], eng.spec.attribution_bias)
-    eng.emit_matrix(rows, weights, slot.escalation_severity, hostile=True)
-    eng.shock_threat(rows, weights, slot.threat_shock * slot.escalation_severity / max(slot.severity, 1e-9))
-    eng.human_security_shock(rows, slot, slot.escalation_severity)
-    eng.log.add("escalation", step, rows, actor=slot.label, detail=slot.type, value=slot.escalation_severity,
-                reason=reason or f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
-    structures.suspend_channels(eng, rows, slot.involved, step)
+def _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):
+    pick = lambda a: a[on, k] if np.ndim(a) == 2 else a  # noqa: E731
+    eng.log.add("crisis", step, where, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=pick(p),
+                draw=pick(u), value=1.0 - damp[on].min(axis=(1, 2)) * (1.0 - managed[on, k]),
+                reason=reasons[0] if reasons else _crisis_reason(slot, assisted))
+    if p_esc is not None and slot.conflict and slot.escalation > 0:
+        eng.log.add("escalation_check", step, where, actor=slot.label, detail=slot.type, p=p_esc[on, k],
+                    draw=u_escalation[on, k], value=cover[on, k],
+                    reason=np.where(escalated[on, k], "escalated", "contained"))
+    up = escalated[on, k]
+    if up.any():
+        eng.log.add("escalation", step, where[up], actor=slot.label,
+                    detail=slot.type, value=slot.escalation_severity,
+                    reason=reasons[1] if reasons else f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
 
 
 def _crisis_reason(slot: CrisisSlot, assisted) -> str:

@@ -43,11 +43,11 @@ class HumanSecurity:
     def update(self, threat: np.ndarray, gains) -> None:
         self.value = self.value + self.params.human_security_adjustment * (self.target(threat, gains) - self.value)
 
-    def shock(self, rows: np.ndarray, actors, severity) -> None:
-        """A crisis or escalation involving territories among ``actors`` lowers their H."""
-        cols = [self.position[a] for a in actors if a in self.position]
-        if not cols or len(rows) == 0:
+    def lose(self, rows: np.ndarray, involved: np.ndarray, severity: np.ndarray) -> None:
+        """Crises and escalations of a month at once: ``severity`` (k, S) per replicate and slot,
+        ``involved`` (S, territories) 1 where a slot involves a territory. Losses add up, so the
+        order of a month's crises does not matter."""
+        if not self.territories or len(rows) == 0:
             return
-        loss = self.params.human_security_crisis_shock * np.asarray(severity, dtype=np.float64)
-        loss = np.broadcast_to(loss, (len(rows),))[:, None]
-        self.value[np.ix_(rows, cols)] = np.maximum(self.value[np.ix_(rows, cols)] - loss, 0.0)
+        loss = (severity[:, :, None] * involved[None, :, :]).sum(axis=1)
+        self.value[rows] = np.maximum(self.value[rows] - self.params.human_security_crisis_shock * loss, 0.0)

@@ -32,6 +32,10 @@ class Structures:
         self.pair_masks = {key: e.pair_mask(n) for key, _, e in self.entries if isinstance(e, Channel)}
         self.mission_slots = {key: np.array([e.covers(s) for s in spec.slots], dtype=bool)
                               for key, _, e in self.entries if isinstance(e, Mission)}
+        # share of each slot's conflict sides that sit in each channel (0 for one-sided slots)
+        self.channel_share = {key: np.array([len((set(s.side_a) | set(s.side_b)) & set(e.covered))
+                                             / max(len(set(s.side_a) | set(s.side_b)), 1) for s in spec.slots])
+                              for key, _, e in self.entries if isinstance(e, Channel)}
 
     def of_type(self, cls):
         """(key, move, effect, strength) for every structure of type ``cls`` (called on the hot
@@ -85,31 +89,29 @@ class Structures:
                 through = np.minimum(through, 1.0 - ch.crisis_dampening * s[:, None, None] * self.pair_masks[key])
         return through
 
-    def channel_coverage(self, rows, slot) -> np.ndarray:
-        """(k,) cut in escalation risk: max over open channels of dampening * strength * share
-        of the conflict's sides that sit in the channel."""
-        sides = set(slot.side_a) | set(slot.side_b)
-        best = np.zeros(len(rows))
-        for _, _, ch, s in self.of_type(Channel):
-            share = len(sides & set(ch.covered)) / max(len(sides), 1)
-            if share:
-                best = np.maximum(best, ch.crisis_dampening * share * s[rows])
+    def channel_coverage(self, rows) -> np.ndarray:
+        """(k, S) cut in each slot's escalation risk: max over open channels of dampening *
+        strength * share of the conflict's sides that sit in the channel."""
+        best = np.zeros((len(rows), len(self.spec.slots)))
+        for key, _, ch, s in self.of_type(Channel):
+            share = self.channel_share[key]
+            if share.any():
+                best = np.maximum(best, ch.crisis_dampening * s[rows, None] * share[None, :])
         return best
 
-    def hazard_reduction(self, slot_index: int) -> np.ndarray | float:
-        """(R,) cut in the crisis hazard at a slot: max over missions covering it."""
+    def hazard_reduction(self) -> np.ndarray | float:
+        """(R, S) cut in each slot's crisis hazard: max over the missions covering it."""
         best = 0.0
         for key, _, e, s in self.of_type(Mission):
-            if self.mission_slots[key][slot_index] and e.hazard_reduction:
-                best = np.maximum(best, e.hazard_reduction * s)
+            if e.hazard_reduction:
+                best = np.maximum(best, e.hazard_reduction * s[:, None] * self.mission_slots[key][None, :])
         return best
 
-    def mission_management(self, rows, slot_index: int) -> np.ndarray:
-        """(k,) share of a crisis's damage and escalation risk absorbed by joint missions."""
-        best = np.zeros(len(rows))
+    def mission_management(self, rows) -> np.ndarray:
+        """(k, S) share of each slot's crisis damage and escalation risk absorbed by joint missions."""
+        best = np.zeros((len(rows), len(self.spec.slots)))
         for key, _, e, s in self.of_type(Mission):
-            if self.mission_slots[key][slot_index]:
-                best = np.maximum(best, e.management * s[rows])
+            best = np.maximum(best, e.management * s[rows, None] * self.mission_slots[key][None, :])
         return best
 
     def human_security_gain(self, n_territories: int, territory_pos: dict[int, int]) -> np.ndarray | float:

@@ -319,6 +319,45 @@ def test_no_options_no_crises_is_stationary():
         assert np.abs(np.diagonal(getattr(s, k), axis1=1, axis2=2)).max() == 0.0, k
 
 
+def test_a_month_of_crises_equals_striking_slot_by_slot():
+    """All of a month's crises are resolved in one pass (crises.resolve). Their damage is hostile
+    evidence and threat shocks only, which commute, so the sum must equal the documented strike
+    applied slot by slot with the blame weights of crises.blame_weights, escalations included."""
+    from sim import crises
+
+    model = EurosecModel(rng=3, replicates=6, config=make_cfg(crises=False), record_events=False)
+    eng, d = model.engine, model.spec.dynamics
+    rng = np.random.default_rng(0)
+    s = eng.state
+    s.trust[:] = rng.uniform(0.1, 0.9, s.trust.shape)
+    s.threat[:] = rng.uniform(0.0, 0.9, s.threat.shape)
+    own0, threat0 = s.own.copy(), s.threat.copy()
+    S = eng.crisis_table.size
+    rows = np.array([0, 2, 3, 5])
+    hit = rng.random((rows.size, S)) < 0.4
+    hit[:, 0] = True  # every row has a hit
+    u_escalation = rng.random((rows.size, S))
+    tens = eng.crisis_table.tension(s.threat)[rows]
+    crises.resolve(eng, rows, hit, 1, tens, u_escalation=u_escalation)
+    own, threat = own0.copy(), threat0.copy()
+    for k, r in enumerate(rows):
+        for j, slot in enumerate(model.spec.slots):
+            if not hit[k, j]:
+                continue
+            w = crises.blame_weights(slot, s.trust[r], model.spec.attribution_bias)
+            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, eng._logit_low)
+            threat[r] = np.minimum(threat[r] + (d.reassurance * slot.severity * slot.blame + slot.threat_shock) * w, 1.0)
+            p_esc = np.clip(slot.escalation * (1.0 + tens[k, j]), 0.0, 1.0)
+            if slot.conflict and slot.escalation > 0 and u_escalation[k, j] < p_esc:
+                sev = slot.escalation_severity
+                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, eng._logit_low)
+                threat[r] = np.minimum(threat[r] + (d.reassurance * sev + slot.threat_shock * sev / slot.severity) * w, 1.0)
+    assert hit.sum() > rows.size and eng.counters["escalations"].sum() > 0  # several crises, some escalate
+    np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s.threat, threat, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(eng.counters["crises"][rows], hit.sum(axis=1))
+
+
 # ------------------------------------------------------------- channels and clauses
 def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
     """Border incidents between Russia and the Eastern flank: with the NATO-Russia Council open,

@@ -6,13 +6,20 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+# Ray launcher environment (own venv: the Ray launcher pins cloudpickle 2.x, joblib >= 1.6 needs 3.x)
+VENV_RAY  := .venv-ray
+VPY_RAY   := $(VENV_RAY)/bin/python
+STAMP_RAY := $(VENV_RAY)/.installed
 
 # Keep in sync with the header of requirements.lock. To use a non-default index,
 # export UV_DEFAULT_INDEX / UV_INDEX (not written into the lock file).
 LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements.lock
+# Keep in sync with the header of requirements-ray.lock (the `ray` extra, for .venv-ray only).
+LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
+	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
 
-.PHONY: venv run test test-slow bench lock clean
+.PHONY: venv venv-ray run test test-slow test-ray bench lock clean
 
 venv: $(STAMP)
 
@@ -27,6 +34,19 @@ $(STAMP): pyproject.toml requirements.lock | $(VPY)
 	$(VPY) -m pip install --no-deps -e .
 	touch $@
 
+# Separate environment with the `ray` extra (hydra-ray-launcher, ray), for `hydra/launcher=ray`.
+venv-ray: $(STAMP_RAY)
+
+$(VPY_RAY):
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found (pyenv 3.12.1 or python3.12)" >&2; exit 1; }
+	"$(PYTHON)" -m venv $(VENV_RAY)
+	$(VPY_RAY) -m pip install --upgrade pip
+
+$(STAMP_RAY): pyproject.toml requirements-ray.lock | $(VPY_RAY)
+	$(VPY_RAY) -m pip install -r requirements-ray.lock
+	$(VPY_RAY) -m pip install --no-deps -e .
+	touch $@
+
 run: venv
 	$(VPY) -m sim.run $(ARGS)
 
@@ -36,12 +56,17 @@ test: venv
 test-slow: venv
 	$(VPY) -m pytest -n 2 -m slow $(ARGS)
 
+# The tests marked `ray` (sweeps through hydra/launcher=ray on a local Ray cluster), in .venv-ray.
+test-ray: venv-ray
+	$(VPY_RAY) -m pytest -m ray $(ARGS)
+
 bench: venv
 	$(VPY) -m benchmarks.throughput $(ARGS)
 
 lock: | $(VPY)
 	@test -x $(VENV)/bin/uv || $(VPY) -m pip install uv
 	$(VENV)/bin/$(LOCK_CMD)
+	$(VENV)/bin/$(LOCK_RAY_CMD)
 
 clean:
-	rm -rf $(VENV) outputs/ multirun/
+	rm -rf $(VENV) $(VENV_RAY) outputs/ multirun/

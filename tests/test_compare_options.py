@@ -103,9 +103,11 @@ def test_aggregate_reports_jobs_without_results(tmp_path):
 
 def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunking(tmp_path):
     common = ("replicates=6", "arms=[nrc]", "progress=false")
-    basic = run_compare("-m", "stage=baseline_2010", *common, "chunk=6", f"hydra.sweep.dir={tmp_path / 'basic'}")
-    joblib = run_compare("-m", "stage=baseline_2010", *common, "chunk=4", "hydra/launcher=joblib",
-                         "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'joblib'}")
+    basic = run_compare("-m", "stage=baseline_2010", *common, "chunk=6", "hydra/launcher=basic",
+                        f"hydra.sweep.dir={tmp_path / 'basic'}")
+    # joblib is the default launcher of multiruns (configs/compare_options.yaml)
+    joblib = run_compare("-m", "stage=baseline_2010", *common, "chunk=4", "hydra.launcher.n_jobs=2",
+                         f"hydra.sweep.dir={tmp_path / 'joblib'}")
     assert basic.returncode == 0, basic.stderr
     assert joblib.returncode == 0, joblib.stderr
     a = pd.read_parquet(tmp_path / "basic" / "0" / "finals.parquet")

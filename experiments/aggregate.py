@@ -2,11 +2,14 @@
 
     python -m experiments.aggregate multirun/.../SWEEP_DIR
 
-Each finished job folder holds a manifest.json (written last, atomically, with its results);
-a folder without one is a job that failed or is still running, and is reported, not read.
-Writes finals.parquet and effects.parquet at the sweep root, with one column per swept key.
-Runs by itself or as the sweep's Hydra callback (AggregateCallback); kept as a command because
-Hydra skips on_multirun_end when any job raised.
+Each finished job folder holds a manifest.json (written last, atomically, with its results).
+A job that raised holds a failure.json instead (its overrides, the error and its traceback, no
+partial results): the job returns normally so Hydra runs the other jobs and this step. A folder
+with neither is a job still running or interrupted. Failed and unfinished jobs are reported, not
+read. Writes finals.parquet and effects.parquet at the sweep root, with one column per swept
+key, and aggregate.json (finished, failed with reasons, unfinished). Runs as the sweep's Hydra
+callback (AggregateCallback), which then exits with status 1 if any job failed, and as a
+command (exit status 1 if any job failed).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import pandas as pd
@@ -31,14 +36,53 @@ def job_overrides(job_dir: Path) -> dict[str, str]:
     return dict(o.split("=", 1) for o in yaml.safe_load(path.read_text()) or [] if "=" in o)
 
 
+FAILURE = "failure.json"
+
+
+def record_failure(out_dir: Path, err: BaseException) -> dict:
+    """Write ``out_dir/failure.json`` for a sweep job that raised ``err`` (job number, its
+    overrides, error type, message and traceback) and log one line naming them."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    out_dir = Path(out_dir)
+    info = {"job": out_dir.name, "overrides": list(hc.overrides.task), "type": type(err).__name__,
+            "message": str(err).strip(), "traceback": "".join(traceback.format_exception(err))}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / f".{FAILURE}.tmp"
+    tmp.write_text(json.dumps(info, indent=2))
+    os.replace(tmp, out_dir / FAILURE)
+    log.error("job %s failed (%s): %s; no results written, traceback in %s", info["job"],
+              " ".join(info["overrides"]) or "no overrides", describe(info), out_dir / FAILURE)
+    return info
+
+
+def clear_failure(out_dir: Path) -> None:
+    """Forget an earlier failure of this job (it is being run again)."""
+    (Path(out_dir) / FAILURE).unlink(missing_ok=True)
+
+
+def describe(info: dict) -> str:
+    """``Type: first line of the message`` of a recorded failure."""
+    first = (info.get("message") or "").splitlines()
+    return f"{info.get('type', 'Error')}: {first[0]}" if first else info.get("type", "Error")
+
+
 def aggregate(sweep_dir: Path) -> dict:
-    """Combine finished jobs under ``sweep_dir``; return counts of finished and unfinished jobs."""
+    """Combine finished jobs under ``sweep_dir``; return the finished, failed (with reasons) and
+    unfinished jobs."""
     sweep_dir = Path(sweep_dir)
-    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra").exists()) if sweep_dir.exists() else []
-    finished, unfinished, finals, effects = [], [], [], []
+    jobs = sorted((p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra").exists()),
+                  key=lambda p: (len(p.name), p.name)) if sweep_dir.exists() else []
+    finished, failed, unfinished, finals, effects = [], [], [], [], []
     for job in jobs:
         if not (job / "manifest.json").exists():
-            unfinished.append(job.name)
+            if (job / FAILURE).exists():
+                info = json.loads((job / FAILURE).read_text())
+                failed.append({"job": job.name, "overrides": info.get("overrides", []), "type": info.get("type"),
+                               "message": info.get("message"), "error": describe(info)})
+            else:
+                unfinished.append(job.name)
             continue
         swept = job_overrides(job)
         for name, frames in (("finals.parquet", finals), ("effects.parquet", effects)):
@@ -51,18 +95,27 @@ def aggregate(sweep_dir: Path) -> dict:
     if finished:
         pd.concat(finals, ignore_index=True).to_parquet(sweep_dir / "finals.parquet", compression="zstd")
         pd.concat(effects, ignore_index=True).to_parquet(sweep_dir / "effects.parquet", compression="zstd")
-    (sweep_dir / "aggregate.json").write_text(json.dumps({"finished": finished, "unfinished": unfinished}, indent=2))
+    result = {"finished": finished, "failed": failed, "unfinished": unfinished}
+    (sweep_dir / "aggregate.json").write_text(json.dumps(result, indent=2))
+    for f in failed:
+        log.error("job %s failed (%s): %s", f["job"], " ".join(f["overrides"]) or "no overrides", f["error"])
     if unfinished:
-        log.warning("%d job(s) without results (failed or still running): %s", len(unfinished), ", ".join(unfinished))
+        log.warning("%d job(s) without results (still running or interrupted): %s", len(unfinished),
+                    ", ".join(unfinished))
     log.info("combined %d job(s) into %s", len(finished), sweep_dir)
-    return {"finished": finished, "unfinished": unfinished}
+    if failed:
+        log.error("%d job(s) failed (details in each job's %s). Rerun the same command with "
+                  "hydra.sweep.dir=%s to retry them: finished jobs are skipped.", len(failed), FAILURE, sweep_dir)
+    return result
 
 
 class AggregateCallback(Callback):
-    """Hydra callback: aggregate when a multirun ends (not called if a job raised)."""
+    """Hydra callback: aggregate when a multirun ends; exit with status 1 if any job failed.
+    (Hydra skips this if a job raised; compare_options' jobs record failures and return.)"""
 
     def on_multirun_end(self, config, **kwargs) -> None:
-        aggregate(Path(config.hydra.sweep.dir))
+        if aggregate(Path(config.hydra.sweep.dir))["failed"]:
+            sys.exit(1)
 
 
 def main() -> None:
@@ -77,6 +130,11 @@ def main() -> None:
     result = aggregate(args.sweep_dir)
     print(f"{len(result['finished'])} job(s) combined, {len(result['unfinished'])} without results"
           + (f": {', '.join(result['unfinished'])}" if result["unfinished"] else ""))
+    if result["failed"]:
+        print(f"{len(result['failed'])} job(s) failed:")
+        for f in result["failed"]:
+            print(f"  job {f['job']} ({' '.join(f['overrides']) or 'no overrides'}): {f['error']}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,9 @@ def arms(cfg: dict) -> dict[str, object]:
     if specs["baseline"].moves:
         raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
     check_int("start", cfg["start"], 1, specs["baseline"].horizon)
+    columns = sorted(set(_columns(specs["baseline"])) - {"date"})
+    if cfg["outcome"] not in columns:
+        raise ConfigError("outcome", f"unknown outcome {cfg['outcome']!r}", columns)
     for o in cfg["options"]:
         specs[o] = _spec(cfg, (o,))
     for a, b in itertools.combinations(cfg["options"], 2):
@@ -85,6 +88,12 @@ def arms(cfg: dict) -> dict[str, object]:
     for s in cfg["orderings"]:
         specs[f"scenario:{s}"] = _spec(cfg, (), s)
     return specs
+
+
+def _columns(spec) -> list[str]:
+    from sim.model import EurosecModel
+
+    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
 def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -167,5 +176,6 @@ def main(cfg) -> None:
 
 
 if __name__ == "__main__":
-    # every value of the option and scenario lists (sweeps included) is checked before any job
-    checked_entry(main, aliases={"options": "option", "orderings": "scenario", "stage": "scenario"})
+    # every value of the option and scenario lists, and every job of a sweep, is checked before any job
+    checked_entry(main, aliases={"options": "option", "orderings": "scenario", "stage": "scenario"}, validate=arms,
+                  config_name="combinations")

@@ -166,11 +166,26 @@ def format_effects(effects: pd.DataFrame, outcomes: list[str]) -> str:
 
 @hydra.main(config_path="../configs", config_name="compare_options", version_base="1.3")
 def main(cfg) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    from hydra.types import RunMode
+
+    from experiments.aggregate import clear_failure, record_failure
+
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
+    sweeping = hc.mode == RunMode.MULTIRUN
     try:
+        if sweeping:
+            clear_failure(out_dir)
         effects = compare(container, out_dir)
-    except ConfigError as err:
+    except Exception as err:
+        if sweeping:
+            # a job of a sweep records its failure (no partial results: they are written atomically)
+            # and returns, so Hydra runs the other jobs and the end-of-sweep aggregation reports it
+            record_failure(out_dir, err)
+            return
+        if not isinstance(err, ConfigError):
+            raise
         shutil.rmtree(out_dir, ignore_errors=True)
         print(f"eurosec: {err}", file=sys.stderr)
         sys.exit(2)
@@ -179,5 +194,6 @@ def main(cfg) -> None:
 
 
 if __name__ == "__main__":
-    # every value of the option and scenario lists (sweeps included) is checked before any job
-    checked_entry(main, aliases={"arms": "option", "stage": "scenario"})
+    # every value of the option and scenario lists, and every job of a sweep, is checked before any job
+    checked_entry(main, aliases={"arms": "option", "stage": "scenario"}, validate=validate,
+                  config_name="compare_options")

@@ -28,6 +28,13 @@ log = logging.getLogger("eurosec")
 EXIT_BAD_INPUT = 2
 
 
+def validate(cfg: dict):
+    """The checks a run makes before simulating (used on every job of a sweep before any runs)."""
+    from sim.spec import compile_spec
+
+    return compile_spec(cfg)
+
+
 def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
     """Validate, simulate and write results for a resolved config; return the output paths."""
     from tqdm import tqdm
@@ -92,4 +99,4 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     from sim.cli_checks import checked_entry
 
-    checked_entry(main)
+    checked_entry(main, validate=validate, config_name="config")

@@ -28,7 +28,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import arm_spec, check_ensemble_settings, run_arm
+from experiments.ensemble import DyadsConfig, arm_spec, check_ensemble_settings, dyad_settings, run_arm
 from experiments.stats import effects_table
 from sim.cli_checks import checked_entry
 from sim.config import config_groups
@@ -48,6 +48,7 @@ class CompareConfig:
     start: int | None = 1
     outcomes: list[str] = field(default_factory=list)
     per_step: list[str] = field(default_factory=list)
+    dyads: DyadsConfig = field(default_factory=DyadsConfig)
     overrides: list[str] = field(default_factory=list)
     level: float = 0.95
     progress: bool = True
@@ -66,6 +67,7 @@ def arm_overrides(cfg: dict, arm: str | None) -> tuple[list[str], dict]:
 def validate(cfg: dict) -> dict:
     """Check every arm and setting before running anything; return the compiled specs."""
     check_ensemble_settings(cfg)
+    dyad_settings(cfg)
     options = config_groups()["option"]
     if len(set(cfg["arms"])) != len(cfg["arms"]):
         raise ConfigError("arms", "an arm is listed twice", options)
@@ -109,17 +111,20 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         log.info("results for this config are complete in %s: skipping (delete manifest.json to rerun)", out_dir)
         return pd.read_parquet(out_dir / "effects.parquet")
     specs = validate(cfg)
+    dyad_period, dyad_replicates = dyad_settings(cfg)
     started = time.perf_counter()
     results = []
     for arm, spec in specs.items():
         log.info("arm %s: %d replicates, scenario %s, moves %s", arm, cfg["replicates"], spec.scenario_name,
                  ", ".join(m.id for m in spec.moves) or "none")
-        results.append(run_arm(arm, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"]))
+        results.append(run_arm(arm, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
+                               dyad_period, dyad_replicates))
     log.info("simulated %d arms x %d replicates in %.1f s", len(results), cfg["replicates"], time.perf_counter() - started)
     keep = ["arm", "replicate", "seed", "step", "date", *cfg["per_step"]]
     summary = pd.concat([r.summary[keep] for r in results], ignore_index=True)
     finals = pd.concat([r.finals for r in results], ignore_index=True)
-    for frame in (summary, finals):
+    dyads = pd.concat([r.dyads for r in results], ignore_index=True)  # the `dyads` replicates and months
+    for frame in (summary, finals, dyads):
         frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
         frame.insert(1, "scenario", cfg["stage"])
     effects = effects_table(finals, "baseline", cfg["outcomes"], cfg["level"])
@@ -130,6 +135,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     with AtomicResults(out_dir) as res:
         write_parquet(summary, res.path("summary.parquet"), meta, cfg)
         write_parquet(finals, res.path("finals.parquet"), meta, cfg)
+        write_parquet(dyads, res.path("dyads.parquet"), meta, cfg)
         write_parquet(effects, res.path("effects.parquet"), meta, cfg)
         effects.to_csv(res.path("effects.csv"), index=False)
         write_yaml(cfg, res.path("config.yaml"))

@@ -86,7 +86,7 @@ class EurosecModel(mesa.Model):
         for a in spec.roster.actors:
             cls = CompositeAgent if a.is_composite else ActorAgent
             self._agents_by_id[a.id] = cls(self, a)
-        self.recorder = Recorder(self.engine, spec.dyad_period)
+        self.recorder = Recorder(self.engine, spec.dyad_period, spec.dyad_replicates)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: (lambda m, c=c: float(m.recorder.latest()[c][0])) for c in self.recorder.columns})
         self.recorder.record()

@@ -2,7 +2,8 @@
 
 ``summary``: one row per (replicate, step) with Europe-wide means, key dyads, crises and
 structures. ``dyads``: one row per (replicate, step, observer, target) with trust, threat and
-posture, every ``dyad_period`` months, in float32. Step 0 is the initial state.
+posture, every ``dyad_period`` months, in float32, for the replicates ``dyad_replicates``
+selects (all by default). Step 0 is the initial state.
 """
 
 from __future__ import annotations
@@ -10,17 +11,69 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
+
+SELECTION = ("null (every replicate), an integer k >= 0 (the first k replicates) "
+             "or a list of distinct replicate indices >= 0")
+
+
+def check_replicate_selection(key: str, value, replicates: int | None = None) -> int | tuple[int, ...] | None:
+    """Validate a choice of replicates (``output.dyad_replicates``, ``dyads.replicates``): None =
+    every replicate, an integer k = the first k (all if fewer), a list = those indices. With
+    ``replicates`` known, a listed index must exist. Returns None, the int, or a sorted tuple."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ConfigError(key, f"{value} is negative", SELECTION)
+        return value
+    if not isinstance(value, list | tuple):
+        raise ConfigError(key, f"{value!r} is not a replicate selection", SELECTION)
+    seen = set()
+    for k, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ConfigError(f"{key}[{k}]", f"{v!r} is not a replicate index", "an integer >= 0")
+        if replicates is not None and v >= replicates:
+            raise ConfigError(f"{key}[{k}]", f"replicate {v} does not exist (the run has {replicates} replicates)",
+                              f"an integer in [0, {replicates - 1}]")
+        if v in seen:
+            raise ConfigError(f"{key}[{k}]", f"replicate {v} is listed twice", "distinct replicate indices")
+        seen.add(v)
+    return tuple(sorted(value))
+
+
+def selected_replicates(selection: int | tuple[int, ...] | None, replicates: int) -> np.ndarray:
+    """Sorted indices in [0, replicates) that a checked selection picks."""
+    if selection is None:
+        return np.arange(replicates)
+    if isinstance(selection, int):
+        return np.arange(min(selection, replicates))
+    return np.array(sorted(selection), dtype=np.int64)
+
+
+
+def empty_dyads(ids) -> pd.DataFrame:
+    """A dyads table without rows, with the columns and dtypes of a full one."""
+    actors = pd.CategoricalDtype(list(ids))
+    dtypes = {"replicate": np.int32, "seed": np.int64, "step": np.int32, "observer": actors, "target": actors,
+              "trust": np.float32, "threat": np.float32, "posture": np.float32}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
 
 
 class Recorder:
     COUNTS = ("crises", "escalations", "agreements_reached", "agreements_in_force", "agreements_failed",
               "channels_open", "clauses_in_force", "commitments_in_force", "missions_in_force")
 
-    def __init__(self, engine, dyad_period: int):
+    def __init__(self, engine, dyad_period: int, dyad_replicates: int | tuple[int, ...] | None = None):
         self.engine = engine
         spec = engine.spec
         ids = spec.ids
         self.dyad_period = dyad_period
+        # replicates whose full matrices are stored (None: all, without copying a selection)
+        check_replicate_selection("output.dyad_replicates", dyad_replicates, engine.R)
+        self.dyad_rows = None if dyad_replicates is None else selected_replicates(dyad_replicates, engine.R)
+        if self.dyad_rows is not None and self.dyad_rows.size == 0:
+            self.dyad_period = 0
         leaves = np.array([not a.is_composite for a in spec.roster.actors])
         self.pair_mask = leaves[:, None] & leaves[None, :] & ~np.eye(spec.roster.n, dtype=bool)
         self.columns = ["mean_trust", "mean_threat", "mean_posture"]
@@ -68,7 +121,13 @@ class Recorder:
         self._summary.append(np.stack(cols, axis=1))
         self._steps.append(t)
         if self.dyad_period and t % self.dyad_period == 0:
-            self._dyads.append((t, s.trust.astype(np.float32), s.threat.astype(np.float32), s.posture.astype(np.float32)))
+            rows = self.dyad_rows
+            if rows is None:
+                self._dyads.append((t, s.trust.astype(np.float32), s.threat.astype(np.float32),
+                                    s.posture.astype(np.float32)))
+            else:
+                self._dyads.append((t, s.trust[rows].astype(np.float32), s.threat[rows].astype(np.float32),
+                                    s.posture[rows].astype(np.float32)))
 
     def latest(self) -> dict[str, np.ndarray]:
         """The last recorded summary row of every replicate, by column."""
@@ -93,17 +152,19 @@ class Recorder:
     def dyads_frame(self) -> pd.DataFrame:
         eng = self.engine
         ids = list(eng.spec.ids)
-        n, R = len(ids), eng.R
+        n = len(ids)
+        rows = np.arange(eng.R) if self.dyad_rows is None else self.dyad_rows
+        R = rows.size
         if not self._dyads:
-            return pd.DataFrame(columns=["replicate", "seed", "step", "observer", "target", "trust", "threat", "posture"])
+            return empty_dyads(ids)
         off = ~np.eye(n, dtype=bool)
         obs_idx, tgt_idx = np.nonzero(off)
         parts = []
         for t, trust, threat, posture in self._dyads:
             k = obs_idx.size
             parts.append(pd.DataFrame({
-                "replicate": np.repeat(np.arange(R, dtype=np.int32), k),
-                "seed": np.repeat(eng.seeds, k),
+                "replicate": np.repeat(rows.astype(np.int32), k),
+                "seed": np.repeat(eng.seeds[rows], k),
                 "step": np.full(R * k, t, dtype=np.int32),
                 "observer": pd.Categorical.from_codes(np.tile(obs_idx, R), categories=ids),
                 "target": pd.Categorical.from_codes(np.tile(tgt_idx, R), categories=ids),

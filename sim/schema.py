@@ -122,6 +122,9 @@ class ScenarioConfig:
 @dataclass
 class OutputConfig:
     dyad_period: int = 1
+    # null, an int k (the first k replicates) or a list of indices; Any because OmegaConf has no
+    # Union of int and list (sim.records.check_replicate_selection checks it)
+    dyad_replicates: Any = None
     figure: bool = True
     narrative: bool = True
     affected_states: list[str] = field(default_factory=lambda: ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"])

@@ -18,6 +18,7 @@ from sim.crises import CrisisSlot, compile_crises
 from sim.errors import ConfigError, check_int, check_range
 from sim.effects import Conflict
 from sim.moves import MoveSpec, check_combination, compile_move
+from sim.records import check_replicate_selection
 from sim.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
 
 
@@ -80,6 +81,7 @@ class ModelSpec:
     affected: tuple[int, ...]
     west: tuple[int, ...]
     dyad_period: int
+    dyad_replicates: int | tuple[int, ...] | None = None  # None: all; k: the first k; tuple: those
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -217,4 +219,5 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(o.get("affected_states") or [])),
         west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(o.get("west") or [])),
         dyad_period=check_int("output.dyad_period", o.get("dyad_period", 1), 0, 12_000),
+        dyad_replicates=check_replicate_selection("output.dyad_replicates", o.get("dyad_replicates")),
     )

@@ -135,22 +135,15 @@ class CrisisTable:
         self.fixed = np.array([s.fixed_blame for s in slots]).reshape(S, n * n)
         self.attributive = np.array([s.attributive for s in slots]).reshape(S, n * n)
         self.attribution_bias = attribution_bias
-        # tension: segments of gathered flat threat indices, summed by np.add.reduceat
-        gather, starts, seg_slot, seg_scale = [], [], [], []
-        for s, slot in enumerate(slots):
-            parts = (slot.tension_ab, slot.tension_ba) if slot.conflict else (slot.tension_ab,)
-            for idx in parts:
-                if idx.size:
-                    starts.append(len(gather))
-                    gather.extend(idx.tolist())
-                    seg_slot.append(s)
-                    seg_scale.append(1.0 / (len(parts) * idx.size))
-        self.gather = np.array(gather, dtype=np.int64)
-        self.starts = np.array(starts, dtype=np.int64)
-        self.seg_slot = np.array(seg_slot, dtype=np.int64)
-        self.seg_scale = np.array(seg_scale)
-        first = np.r_[True, self.seg_slot[1:] != self.seg_slot[:-1]] if seg_slot else np.zeros(0, dtype=bool)
-        self._first, self._second = np.flatnonzero(first), np.flatnonzero(~first)
+        # tension: per slot one or two segments, each a mean over threat pairs (a conflict's side
+        # blocks, gathered by flat index) or over whole rows (victims' rows, from row sums)
+        self._pairs, self._rows = _Segments(per_slot=2), _Segments(per_slot=1)
+        for k, slot in enumerate(slots):
+            if slot.conflict:
+                for idx in (slot.tension_ab, slot.tension_ba):
+                    self._pairs.add(k, idx.tolist(), 0.5 / idx.size)
+            elif slot.victims:
+                self._rows.add(k, list(slot.victims), 1.0 / (n * len(slot.victims)))
         self.territories = np.zeros((S, len(territory_position)))
         for s, slot in enumerate(slots):
             for a in slot.involved:
@@ -159,19 +152,48 @@ class CrisisTable:
 
     def tension(self, threat: np.ndarray) -> np.ndarray:
         """(R, S): per conflict slot the mean threat between its sides, (mean P_ab + mean P_ba) / 2;
-        per one-sided slot the victims' mean threat perception; 0 for a slot without either."""
+        per one-sided slot the victims' mean threat perception over all columns; 0 otherwise."""
         R = threat.shape[0]
         out = np.zeros((R, self.size))
-        if self.gather.size:
-            sums = np.add.reduceat(threat.reshape(R, -1)[:, self.gather], self.starts, axis=1) * self.seg_scale
-            out[:, self.seg_slot[self._first]] = sums[:, self._first]
-            out[:, self.seg_slot[self._second]] += sums[:, self._second]
+        if self._pairs:
+            self._pairs.write(threat.reshape(R, -1), out)
+        if self._rows:
+            self._rows.write(threat.sum(axis=2), out)
         return out
 
     def hit_weights(self, rows: np.ndarray, hit_rows: np.ndarray, hit_slots: np.ndarray, trust: np.ndarray) -> np.ndarray:
         """(h, n*n) blame weights F_s + A_s * (1 - T[r]) ** b of each hit (replicate, slot) pair."""
         mistrust = (1.0 - trust.reshape(trust.shape[0], -1)[rows[hit_rows]]) ** self.attribution_bias
         return self.fixed[hit_slots] + self.attributive[hit_slots] * mistrust
+
+
+class _Segments:
+    """Scaled sums over segments of gathered columns; each slot has ``per_slot`` consecutive
+    segments, whose scaled sums are added into the slot's output column."""
+
+    def __init__(self, per_slot: int):
+        self.per_slot = per_slot
+        self._index, self._starts, self._slots, self._scale = [], [], [], []
+
+    def add(self, slot: int, columns: list[int], scale: float) -> None:
+        if len(self._starts) % self.per_slot == 0:  # the first segment of a slot
+            self._slots.append(slot)
+        self._starts.append(len(self._index))
+        self._index.extend(columns)
+        self._scale.append(scale)
+        self.index, self.starts = np.array(self._index, dtype=np.int64), np.array(self._starts, dtype=np.int64)
+        self.slots, self.scale = np.array(self._slots, dtype=np.int64), np.array(self._scale)
+
+    def __bool__(self) -> bool:
+        return bool(self._slots)
+
+    def write(self, values: np.ndarray, out: np.ndarray) -> None:
+        """out[:, slot] = sum over the slot's segments of scale * sum of values[:, columns]."""
+        sums = np.add.reduceat(values[:, self.index], self.starts, axis=1) * self.scale
+        total = sums[:, 0::self.per_slot]
+        for k in range(1, self.per_slot):
+            total = total + sums[:, k::self.per_slot]
+        out[:, self.slots] = total
 
 
 def process_month(eng, step: int, draws: np.ndarray) -> None:

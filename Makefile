@@ -19,7 +19,7 @@ LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
 
-.PHONY: venv venv-ray run test test-slow test-ray bench lock clean
+.PHONY: venv venv-ray run compare test test-slow test-ray bench bench-compare lock clean
 
 venv: $(STAMP)
 
@@ -50,6 +50,10 @@ $(STAMP_RAY): pyproject.toml requirements-ray.lock | $(VPY_RAY)
 run: venv
 	$(VPY) -m sim.run $(ARGS)
 
+# The main job: baseline + each of the ten options alone, 1,000 seeds each (experiments/compare_options.py)
+compare: venv
+	$(VPY) -m experiments.compare_options $(ARGS)
+
 test: venv
 	$(VPY) -m pytest -n 2 $(ARGS)
 
@@ -62,6 +66,9 @@ test-ray: venv-ray
 
 bench: venv
 	$(VPY) -m benchmarks.throughput $(ARGS)
+
+bench-compare: venv
+	$(VPY) -m benchmarks.comparison $(ARGS)
 
 lock: | $(VPY)
 	@test -x $(VENV)/bin/uv || $(VPY) -m pip install uv

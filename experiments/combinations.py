@@ -31,7 +31,7 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from experiments.ensemble import arm_spec, check_ensemble_settings, run_arm  # noqa: E402
+from experiments.ensemble import arm_spec, check_ensemble_settings, resolve_workers, run_arms  # noqa: E402
 from experiments.stats import paired_effect  # noqa: E402
 from sim.cli_checks import checked_entry  # noqa: E402
 from sim.config import config_groups  # noqa: E402
@@ -45,7 +45,8 @@ log = logging.getLogger("eurosec.combinations")
 class CombinationsConfig:
     seed: int = 0
     replicates: int = 200
-    chunk: int = 500
+    chunk: int = 1000
+    workers: int = 0
     stage: str = "baseline_2010"
     options: list[str] = field(default_factory=list)
     start: int = 1
@@ -100,8 +101,9 @@ def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     specs = arms(cfg)
     y = cfg["outcome"]
     finals = {}
-    for name, spec in specs.items():
-        result = run_arm(name, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"])
+    for result in run_arms(specs, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
+                           resolve_workers(cfg["workers"], len(specs))):
+        name = result.arm
         if y not in result.finals.columns:
             raise ConfigError("outcome", f"unknown outcome {y!r}", sorted(result.finals.columns))
         finals[name] = result.finals.sort_values("replicate")[y].to_numpy()

@@ -28,7 +28,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import DyadsConfig, arm_spec, check_ensemble_settings, dyad_settings, run_arm
+from experiments.ensemble import DyadsConfig, arm_spec, check_ensemble_settings, dyad_settings, resolve_workers, run_arms
 from experiments.stats import effects_table
 from sim.cli_checks import checked_entry
 from sim.config import config_groups
@@ -42,7 +42,8 @@ log = logging.getLogger("eurosec.compare")
 class CompareConfig:
     seed: int = 0
     replicates: int = 1000
-    chunk: int = 500
+    chunk: int = 1000
+    workers: int = 0
     stage: str = "baseline_2010"
     arms: list[str] = field(default_factory=list)
     start: int | None = 1
@@ -114,11 +115,8 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     dyad_period, dyad_replicates = dyad_settings(cfg)
     started = time.perf_counter()
     results = []
-    for arm, spec in specs.items():
-        log.info("arm %s: %d replicates, scenario %s, moves %s", arm, cfg["replicates"], spec.scenario_name,
-                 ", ".join(m.id for m in spec.moves) or "none")
-        results.append(run_arm(arm, spec, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
-                               dyad_period, dyad_replicates))
+    results = run_arms(specs, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
+                       resolve_workers(cfg["workers"], len(specs)), dyad_period, dyad_replicates, cfg["per_step"])
     log.info("simulated %d arms x %d replicates in %.1f s", len(results), cfg["replicates"], time.perf_counter() - started)
     keep = ["arm", "replicate", "seed", "step", "date", *cfg["per_step"]]
     summary = pd.concat([r.summary[keep] for r in results], ignore_index=True)

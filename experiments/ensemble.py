@@ -10,6 +10,8 @@ index (the same replicates and values whatever the chunk size).
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,6 +25,8 @@ from sim.model import EurosecModel
 from sim.records import check_replicate_selection, empty_dyads, selected_replicates
 from sim.spec import ModelSpec, compile_spec
 from sim.streams import replicate_seeds
+
+log = logging.getLogger("eurosec.ensemble")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def check_ensemble_settings(cfg: dict) -> None:
     check_int("seed", cfg["seed"], 0, 2**63 - 1)
     check_int("replicates", cfg["replicates"], 2, 10_000_000)
     check_int("chunk", cfg["chunk"], 1, 10_000_000)
+    if "workers" in cfg:
+        check_int("workers", cfg["workers"], 0, 4096)
     check_range("level", cfg["level"], 0.5, 0.999)
 
 
@@ -75,12 +81,14 @@ def arm_spec(overrides: list[str], extra: dict | None = None) -> ModelSpec:
 
 
 def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk: int = 500,
-            progress: bool = True, dyad_period: int = 0, dyad_replicates: int | list[int] | None = None) -> ArmResult:
+            progress: bool = True, dyad_period: int = 0, dyad_replicates: int | list[int] | None = None,
+            per_step: list[str] | None = None) -> ArmResult:
     """Advance ``replicates`` replicates of ``spec`` to the horizon in chunks of ``chunk``.
 
     Full matrices are kept every ``dyad_period`` months (0, the default: none, whatever the
     spec's ``output.dyad_period``) for the replicates ``dyad_replicates`` selects by global index
-    (None: all; k: the first k; a list: those)."""
+    (None: all; k: the first k; a list: those). ``per_step`` (None: all) names the summary
+    columns kept for every month; the finals keep every column."""
     seeds = replicate_seeds(master_seed, replicates)
     chosen = selected_replicates(check_replicate_selection("dyads.replicates", dyad_replicates, replicates), replicates)
     summaries, finals, trusts, dyads = [], [], [], []
@@ -99,7 +107,7 @@ def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk:
         s = model.summary()
         finals.append(_finals(model, start, s))
         s["replicate"] += start
-        summaries.append(s)
+        summaries.append(s if per_step is None else s[["replicate", "seed", "step", "date", *per_step]])
         trusts.append(model.engine.state.trust.astype(np.float32))
         if keep:
             d = model.dyads()
@@ -126,3 +134,59 @@ def _finals(model: EurosecModel, offset: int, s: pd.DataFrame) -> pd.DataFrame:
     for m in model.spec.moves:
         out[f"agreed_{m.id}"] = eng.enacted_at[:, m.index] >= 0
     return out
+
+
+def resolve_workers(workers: int, arms: int) -> int:
+    """Processes to run arms in: ``workers`` if set (> 0); else one per available core, at most
+    one per arm, and 1 inside a Hydra multirun (whose launcher already runs jobs in parallel)."""
+    if workers > 0:
+        return min(workers, arms)
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+            return 1
+    except ImportError:  # pragma: no cover - hydra is a dependency
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, arms))
+
+
+def run_arms(specs: dict[str, ModelSpec], master_seed: int, replicates: int, chunk: int = 500,
+             progress: bool = True, workers: int = 1, dyad_period: int = 0,
+             dyad_replicates: int | list[int] | None = None, per_step: list[str] | None = None) -> list[ArmResult]:
+    """Run every arm (name -> spec) on the same replicate seeds, in ``workers`` processes.
+
+    Arms are independent and each replicate depends only on its seed, so the results are the
+    same whatever the number of workers; they are returned in the order of ``specs``."""
+    def describe(arm: str, spec: ModelSpec) -> None:
+        log.info("arm %s: %d replicates, scenario %s, moves %s", arm, replicates, spec.scenario_name,
+                 ", ".join(m.id for m in spec.moves) or "none")
+
+    if workers <= 1 or len(specs) <= 1:
+        results = []
+        for arm, spec in specs.items():
+            describe(arm, spec)
+            results.append(run_arm(arm, spec, master_seed, replicates, chunk, progress, dyad_period, dyad_replicates,
+                                   per_step))
+        return results
+    from joblib import Parallel, delayed
+
+    log.info("running %d arms in %d processes", len(specs), workers)
+    for arm, spec in specs.items():
+        describe(arm, spec)
+    done: dict[str, ArmResult] = {}
+    bar = tqdm(total=len(specs), desc="arms", unit="arm", disable=not progress)
+    tasks = (delayed(run_arm)(arm, spec, master_seed, replicates, chunk, False, dyad_period, dyad_replicates, per_step)
+             for arm, spec in specs.items())
+    for result in Parallel(n_jobs=workers, return_as="generator_unordered")(tasks):
+        done[result.arm] = result
+        bar.update(1)
+        log.info("arm %s finished", result.arm)
+    bar.close()
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # idle workers would hold their memory while results are written
+    return [done[arm] for arm in specs]
+

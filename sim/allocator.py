@@ -19,18 +19,26 @@ log = logging.getLogger("eurosec")
 
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
 MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest allowed value on 64-bit systems
-TRIM_THRESHOLD = 1024 * 1024 * 1024
-TOP_PAD = 64 * 1024 * 1024
+TRIM_THRESHOLD = 128 * 1024 * 1024
+TOP_PAD = 32 * 1024 * 1024
 
 _done = False
+_result = False
 
 
 def tune_allocator() -> bool:
     """Raise glibc's mmap/trim thresholds once per process; True if they were set."""
-    global _done
-    if _done or os.environ.get("EUROSEC_DEFAULT_MALLOC"):
-        return _done
+    global _done, _result
+    if _done:
+        return _result
+    if os.environ.get("EUROSEC_DEFAULT_MALLOC"):
+        return False
     _done = True
+    _result = _set_thresholds()
+    return _result
+
+
+def _set_thresholds() -> bool:
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name or "libc.so.6")

@@ -115,6 +115,20 @@ def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunkin
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_arms_in_parallel_processes_give_the_same_results_as_one_process(tmp_path):
+    """`workers` only spreads the arms over processes: tables are identical to a serial run."""
+    common = ("replicates=5", "arms=[nrc,corfu]", "progress=false", "dyads.replicates=2")
+    serial = run_compare(*common, "workers=1", f"hydra.run.dir={tmp_path / 'serial'}")
+    parallel = run_compare(*common, "workers=2", "chunk=3", f"hydra.run.dir={tmp_path / 'parallel'}")
+    assert serial.returncode == 0, serial.stderr
+    assert parallel.returncode == 0, parallel.stderr
+    assert "running 3 arms in 2 processes" in (tmp_path / "parallel" / "compare_options.log").read_text()
+    for table in ("finals", "summary", "effects", "dyads"):
+        a = pd.read_parquet(tmp_path / "serial" / f"{table}.parquet")
+        b = pd.read_parquet(tmp_path / "parallel" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(a, b, obj=table)
+
+
 @pytest.mark.parametrize("override, key", [("arms=[nrc],[nrc,zzz]", "arms"), ("stage=baseline_2010,atlantis", "stage")])
 def test_bad_sweep_values_fail_before_any_job_runs(tmp_path, override, key):
     sweep = tmp_path / "sweep"
@@ -122,3 +136,19 @@ def test_bad_sweep_values_fail_before_any_job_runs(tmp_path, override, key):
     assert proc.returncode == 2, proc.stderr
     assert f"'{key}'" in proc.stderr
     assert not sweep.exists(), "no job may start"
+
+
+def test_workers_default_to_one_per_core_at_most_one_per_arm():
+    import os
+
+    from experiments.ensemble import resolve_workers
+    from sim.errors import ConfigError
+
+    cores = len(os.sched_getaffinity(0))
+    assert resolve_workers(0, 11) == min(cores, 11)
+    assert resolve_workers(0, 1) == 1
+    assert resolve_workers(8, 3) == 3 and resolve_workers(1, 11) == 1
+    from experiments.ensemble import check_ensemble_settings
+
+    with pytest.raises(ConfigError, match="'workers'"):
+        check_ensemble_settings({"seed": 0, "replicates": 10, "chunk": 5, "workers": -1, "level": 0.95})

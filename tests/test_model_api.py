@@ -91,3 +91,14 @@ def test_fused_monthly_update_equals_the_pure_kernels():
     eng._update_beliefs()
     for name, expected in (("own", own), ("social", social), ("trust", trust), ("threat", threat), ("posture", posture)):
         np.testing.assert_allclose(getattr(s, name), expected, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_allocator_tuning_is_idempotent_and_can_be_switched_off(monkeypatch):
+    """sim/allocator.py runs once per process (Engine calls it each time); the opt-out is honoured."""
+    import sim.allocator as alloc
+
+    first = alloc.tune_allocator()
+    assert alloc.tune_allocator() is first  # second call: no new mallopt, same answer
+    monkeypatch.setattr(alloc, "_done", False)
+    monkeypatch.setenv("EUROSEC_DEFAULT_MALLOC", "1")
+    assert alloc.tune_allocator() is False

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import structures
+from sim import kernels, structures
 from sim.errors import ConfigError, check_range
 
 
@@ -143,7 +143,7 @@ class CrisisTable:
                 for idx in (slot.tension_ab, slot.tension_ba):
                     self._pairs.add(k, idx.tolist(), 0.5 / idx.size)
             elif slot.victims:
-                self._rows.add(k, list(slot.victims), 1.0 / (n * len(slot.victims)))
+                self._rows.add(k, [v * n + j for v in slot.victims for j in range(n)], 1.0 / (n * len(slot.victims)))
         self.territories = np.zeros((S, len(territory_position)))
         for s, slot in enumerate(slots):
             for a in slot.involved:
@@ -158,13 +158,8 @@ class CrisisTable:
         if self._pairs:
             self._pairs.write(threat.reshape(R, -1), out)
         if self._rows:
-            self._rows.write(threat.sum(axis=2), out)
+            self._rows.write(threat.reshape(R, -1), out)
         return out
-
-    def hit_weights(self, rows: np.ndarray, hit_rows: np.ndarray, hit_slots: np.ndarray, trust: np.ndarray) -> np.ndarray:
-        """(h, n*n) blame weights F_s + A_s * (1 - T[r]) ** b of each hit (replicate, slot) pair."""
-        mistrust = (1.0 - trust.reshape(trust.shape[0], -1)[rows[hit_rows]]) ** self.attribution_bias
-        return self.fixed[hit_slots] + self.attributive[hit_slots] * mistrust
 
 
 class _Segments:
@@ -182,6 +177,8 @@ class _Segments:
         self._index.extend(columns)
         self._scale.append(scale)
         self.index, self.starts = np.array(self._index, dtype=np.int64), np.array(self._starts, dtype=np.int64)
+        self.bounds = np.append(self.starts, len(self._index)).astype(np.int64)
+        self.segment_slots = np.repeat(np.array(self._slots, dtype=np.int64), self.per_slot)[:len(self._starts)]
         self.slots, self.scale = np.array(self._slots, dtype=np.int64), np.array(self._scale)
 
     def __bool__(self) -> bool:
@@ -189,11 +186,8 @@ class _Segments:
 
     def write(self, values: np.ndarray, out: np.ndarray) -> None:
         """out[:, slot] = sum over the slot's segments of scale * sum of values[:, columns]."""
-        sums = np.add.reduceat(values[:, self.index], self.starts, axis=1) * self.scale
-        total = sums[:, 0::self.per_slot]
-        for k in range(1, self.per_slot):
-            total = total + sums[:, k::self.per_slot]
-        out[:, self.slots] = total
+        out[:, self.slots] = 0.0
+        kernels.segment_means(values, self.index, self.bounds, self.segment_slots, self.scale, out)
 
 
 def process_month(eng, step: int, draws: np.ndarray) -> None:
@@ -233,20 +227,16 @@ def resolve(eng, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarray,
     severe = table.escalation_severity
     # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
     hr, hs = np.nonzero(hit)
-    starts = np.flatnonzero(np.r_[True, hr[1:] != hr[:-1]])
-    weights = table.hit_weights(rows, hr, hs, eng.state.trust)
-    through = damp.reshape(len(rows), -1)[hr]
-    crisis, escal = struck[hr, hs, None], esc[hr, hs, None]
-    evidence = crisis * (table.severity * table.blame)[hs, None] * through + escal * severe[hs, None]
-    fear = (crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs, None] * through
-            + escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs, None])
-    # a replicate's crises add up in slot order (reduceat), whatever other replicates were hit
-    own_loss = np.add.reduceat(weights * evidence, starts, axis=0)
-    threat_gain = np.add.reduceat(weights * fear, starts, axis=0)
-    s = eng.state
-    own, threat = s.own.reshape(eng.R, -1), s.threat.reshape(eng.R, -1)
-    own[rows] = np.maximum(own[rows] - d.hostile_sensitivity * own_loss, eng._logit_low)
-    threat[rows] = np.minimum(threat[rows] + threat_gain, 1.0)
+    crisis, escal = struck[hr, hs], esc[hr, hs]
+    kernels.crisis_damage(
+        eng.state.own.reshape(eng.R, -1), eng.state.threat.reshape(eng.R, -1), eng.state.trust.reshape(eng.R, -1),
+        rows.astype(np.int64, copy=False), hr.astype(np.int64), hs.astype(np.int64), table.fixed, table.attributive,
+        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(len(rows), -1)),
+        crisis * (table.severity * table.blame)[hs],  # hostile evidence of the crises (damped)
+        escal * severe[hs],  # ... of the escalations (undamped)
+        crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs],  # threat added
+        escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs],
+        d.hostile_sensitivity, eng._logit_low)
     eng.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
     eng.counters["crises"][rows] += hit.sum(axis=1)
     eng.counters["escalations"][rows] += escalated.sum(axis=1)

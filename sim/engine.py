@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import crises, dynamics as dyn
+from sim import crises, dynamics as dyn, kernels
 from sim.allocator import tune_allocator
 from sim.events import EventLog
 from sim.human_security import HumanSecurity
@@ -113,18 +113,24 @@ class Engine:
         self.crisis_stream = UniformStream(self.seeds, CRISIS, "", 2 * len(spec.slots))
         self.move_streams = [UniformStream(self.seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
         d = spec.dynamics
-        cap = np.broadcast_to(spec.roster.capability, (n, n))  # cap[j] along each row i
-        full = lambda a: np.ascontiguousarray(np.broadcast_to(a, (R, n, n)))  # noqa: E731
-        # constants of the fused monthly update, stored at full (R, n, n) size: an operand that
-        # broadcasts along the last axis makes numpy loop over rows of n, 2-3x slower per pass
+        cap, roster = spec.roster.capability, spec.roster
+        infl_rows, infl_weights = self.influence
+        members = [np.asarray(m, dtype=np.int64) for m in
+                   (np.flatnonzero(row) for row in self.composites.matrix)]
+        # constants of the compiled monthly update (sim/kernels.py)
         self._k = {
-            "keep": 1.0 - d.trust_memory, "rho_prior": full(d.trust_memory * self.state.prior),
-            "cT": d.threat_mistrust_weight * cap, "neg_cT": full(-d.threat_mistrust_weight * cap),
-            "cA": full(d.threat_posture_weight * cap),
-            "react": full((d.posture_reactivity * (0.5 + spec.roster.hawkishness))[:, None]),
-            "fatigue_floor": full(d.posture_fatigue * self.state.grievance), "diag": np.arange(n),
+            "keep": 1.0 - d.trust_memory, "rho_prior": d.trust_memory * self.state.prior,
+            "cT": d.threat_mistrust_weight * np.broadcast_to(cap, (n, n)),
+            "neg_cT": -d.threat_mistrust_weight * cap, "cA": d.threat_posture_weight * cap,
+            "react": d.posture_reactivity * (0.5 + roster.hawkishness),
+            "fatigue_floor": d.posture_fatigue * self.state.grievance,
+            "infl_rows": np.asarray(infl_rows, dtype=np.int64), "infl_weights": np.ascontiguousarray(infl_weights),
+            "stubbornness": roster.stubbornness[infl_rows].astype(np.float64),
+            "same_bloc": np.ascontiguousarray(spec.same_bloc[infl_rows]),
+            "comp_index": np.asarray(self.composites.index, dtype=np.int64),
+            "comp_members": np.concatenate(members) if members else np.zeros(0, dtype=np.int64),
+            "comp_starts": np.cumsum([0] + [len(m) for m in members]).astype(np.int64),
         }
-        self._buf, self._buf2 = np.empty((R, n, n)), np.empty((R, n, n))
         self._buf32 = np.empty((R, n, n), dtype=np.float32)
         self._logit_low, self._logit_high = float(dyn.logit(np.array(d.trust_low))), float(dyn.logit(np.array(d.trust_high)))
         self.irritant_active = False  # any decaying irritant load yet?
@@ -152,53 +158,23 @@ class Engine:
         self._update_beliefs()
 
     def _update_beliefs(self) -> None:
-        """The end-of-month belief update (docs/model.md, Process overview step 6): the same
-        equations as the pure kernels in sim/dynamics.py, fused in place over preallocated
-        buffers because this is the ensemble's hot path (each full pass over (R, n, n) costs
-        about 1 ms at R = 1000). Bounds hold without clipping where the update is a convex
-        combination of in-range values."""
+        """The end-of-month belief update (docs/model.md, Process overview step 5): the
+        equations of the pure kernels in sim/dynamics.py, fused into two compiled passes
+        (sim/kernels.py) around the logistic, because this is the ensemble's hot path. Bounds
+        hold without clipping where the update is a convex combination of in-range values."""
         s, d, k = self.state, self.spec.dynamics, self._k
-        # (a) forgetting: L_own <- (1 - rho) L_own + rho L_prior (stays inside the trust bounds)
-        s.own *= k["keep"]
-        s.own += k["rho_prior"]
-        # (b-c) Friedkin-Johnsen step and composite rows
-        dyn.friedkin_johnsen(s.social, s.own, self.influence, self.spec.roster.stubbornness,
-                             self.spec.same_bloc, out=s.social)
-        dyn.composite_rows(s.social, self.composites)
-        # (d) T = sigmoid(L), in single precision as in dyn.sigmoid
-        t32 = self._buf32
-        np.negative(s.social, out=t32)
-        np.exp(t32, out=t32)
-        t32 += 1.0
-        np.reciprocal(t32, out=t32)
-        np.copyto(s.trust, t32)
-        # (e-f) irritant loads decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1)
-        target = self._buf
-        np.multiply(s.trust, k["neg_cT"], out=target)
-        target += self._threat_base()  # cap_j wT + standing irritants
-        if self.irritant_active:
-            s.irritant *= 1.0 - d.irritant_decay
-            target += s.irritant
-        np.copyto(self._buf2, np.swapaxes(s.posture, 1, 2))  # a contiguous transpose first: 4x faster
-        self._buf2 *= k["cA"]
-        target += self._buf2
-        np.minimum(target, 1.0, out=target)
-        target[:, k["diag"], k["diag"]] = 0.0
-        # (g-h) P <- P + theta (P* - P), a convex combination; composite rows
-        target -= s.threat
-        target *= d.threat_adjustment
-        s.threat += target
-        dyn.composite_rows(s.threat, self.composites)
-        # (i) Richardson: A <- (1 - a) A + a G + k (0.5 + h_i) P (1 - A)
-        #                  = A (1 - a - kP) + kP + a G, capped at 1 and by commitments
-        push = np.multiply(s.threat, k["react"], out=self._buf)
-        np.subtract(1.0 - d.posture_fatigue, push, out=self._buf2)
-        s.posture *= self._buf2
-        s.posture += push
-        s.posture += k["fatigue_floor"]
-        np.minimum(s.posture, 1.0, out=s.posture)
-        if self.ceiling_active:
-            np.minimum(s.posture, s.ceiling, out=s.posture)
+        # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L
+        kernels.social_step(s.own, k["rho_prior"], k["keep"], s.social, k["infl_rows"], k["infl_weights"],
+                            k["stubbornness"], k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"])
+        # (d) exp(-L) in single precision (numpy's float32 exp is vectorised); the kernel below
+        # completes T = 1 / (1 + exp(-L)) in single precision, as dyn.sigmoid does
+        np.negative(s.social, out=self._buf32)
+        np.exp(self._buf32, out=self._buf32)
+        # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
+        kernels.threat_posture_step(self._buf32, s.trust, self._threat_base(), s.irritant, 1.0 - d.irritant_decay,
+                                    self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
+                                    s.posture, k["react"], d.posture_fatigue, k["fatigue_floor"], s.ceiling,
+                                    self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"])
         self.human_security.update(s.threat, self.structures.human_security_gain(
             len(self.human_security.territories), self.human_security.position))
 
@@ -252,8 +228,7 @@ class Engine:
         Conciliatory: L_own += beta * c * w * (1 - sigma * P) and P -= r * c * w * (1 - sigma * P).
         Hostile: L_own -= beta_h * c * w and P += r * c * w. Only the pairs with non-zero weight
         are touched (a channel's contacts are a few pairs), through flat (replicate, pair)
-        indices: measured 3x faster than updating whole matrices, and several times faster than
-        an (rows, observers, targets) block."""
+        indices, in one compiled loop (sim/kernels.py: signal_pairs)."""
         rows = np.asarray(rows)
         if rows.size == 0:
             return
@@ -268,22 +243,12 @@ class Engine:
         _, pairs, w = cached
         if pairs.size == 0:
             return
-        own, threat = self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1)
-        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None]
-        block = (slice(None), pairs) if rows.size == self.R else np.ix_(rows, pairs)
-        own[block], threat[block] = self._signal(own[block], threat[block], w, cost, hostile)
-
-    def _signal(self, own, threat, w, cost, hostile: bool) -> tuple[np.ndarray, np.ndarray]:
-        """New (own, threat) of the pairs given, for a signal of weights ``w`` and costs ``cost``."""
         d = self.spec.dynamics
-        if hostile:
-            own = own - d.hostile_sensitivity * cost * w
-            threat = np.minimum(threat + d.reassurance * cost * w, 1.0)
-        else:
-            credit = w * (1.0 - d.spiral_bias * threat)
-            own = own + d.signal_sensitivity * cost * credit
-            threat = np.maximum(threat - d.reassurance * cost * credit, 0.0)
-        return np.minimum(np.maximum(own, self._logit_low), self._logit_high), threat
+        cost = np.ascontiguousarray(np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,)))
+        kernels.signal_pairs(self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1),
+                             rows.astype(np.int64, copy=False), rows.size == self.R, pairs, w, cost, hostile,
+                             d.hostile_sensitivity if hostile else d.signal_sensitivity, d.reassurance,
+                             d.spiral_bias, self._logit_low, self._logit_high)
 
     def shock_threat(self, rows, weight, amount: float) -> None:
         self.state.threat[rows] = np.clip(self.state.threat[rows] + amount * weight, 0.0, 1.0)

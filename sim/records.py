@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.errors import ConfigError
 
 SELECTION = ("null (every replicate), an integer k >= 0 (the first k replicates) "
@@ -93,21 +94,41 @@ class Recorder:
         self._summary: list[np.ndarray] = []
         self._steps: list[int] = []
         self._dyads: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._plan = None  # built on the first record (kernels.column_means)
+
+    def _state_plan(self, spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The state-derived columns (before the counts) as means of one state array over flat
+        pair lists, in column order, for kernels.column_means."""
+        n, ids = spec.roster.n, spec.ids
+        flat = lambda pairs: [i * n + j for i, j in pairs]  # noqa: E731
+        mask = [tuple(p) for p in np.argwhere(self.pair_mask)]
+        plan = [(0, flat(mask)), (1, flat(mask)), (2, flat(mask))]
+        plan += [(0, flat([(i, j)])) for i, j in spec.key_dyads]
+        plan += [(1, flat([(i, j)])) for i, j in spec.key_dyads]
+        rus, west = self.rus, self.west
+        for a in spec.affected:
+            if rus is not None:
+                plan += [(0, flat([(a, rus)])), (0, flat([(rus, a)])), (1, flat([(a, rus)]))]
+            if west:
+                plan += [(0, flat([(a, w) for w in west])), (0, flat([(w, a) for w in west]))]
+        assert len(plan) == self.columns.index("crises"), (len(plan), ids)
+        source = np.array([p[0] for p in plan], dtype=np.int64)
+        index = np.array([i for _, pairs in plan for i in pairs], dtype=np.int64)
+        starts = np.cumsum([0] + [len(p[1]) for p in plan]).astype(np.int64)
+        return source, index, starts
 
     def record(self) -> None:
         eng = self.engine
         s, t = eng.state, eng.step_count
-        mask, west, rus = self.pair_mask, self.west, self.rus
-        cols = [s.trust[:, mask].mean(axis=1), s.threat[:, mask].mean(axis=1), s.posture[:, mask].mean(axis=1)]
-        cols += [s.trust[:, i, j] for i, j in eng.spec.key_dyads]
-        cols += [s.threat[:, i, j] for i, j in eng.spec.key_dyads]
-        for a in eng.spec.affected:
-            if rus is not None:
-                cols += [s.trust[:, a, rus], s.trust[:, rus, a], s.threat[:, a, rus]]
-            if west:
-                cols += [s.trust[:, a, west].mean(axis=1), s.trust[:, west, a].mean(axis=1)]
+        R = eng.R
+        if self._plan is None:
+            self._plan = self._state_plan(eng.spec)
+        source, index, starts = self._plan
+        state_cols = np.empty((R, source.size))
+        kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
+                             source, index, starts, state_cols)
         structures = eng.structures.counts()
-        cols += [
+        cols = [
             eng.counters["crises"].astype(float),
             eng.counters["escalations"].astype(float),
             (eng.enacted_at >= 0).sum(axis=1).astype(float),
@@ -118,7 +139,8 @@ class Recorder:
         hs = eng.human_security
         if hs.territories:
             cols += [hs.value.mean(axis=1)] + [hs.value[:, k] for k in range(len(hs.territories))]
-        self._summary.append(np.stack(cols, axis=1))
+        # kept in float32, the precision of the summary table (halves an ensemble's memory)
+        self._summary.append(np.concatenate([state_cols, np.stack(cols, axis=1)], axis=1).astype(np.float32))
         self._steps.append(t)
         if self.dyad_period and t % self.dyad_period == 0:
             rows = self.dyad_rows
@@ -136,9 +158,9 @@ class Recorder:
 
     def summary_frame(self) -> pd.DataFrame:
         eng = self.engine
-        data = np.stack(self._summary, axis=0)  # (T, R, C)
-        T, R, _ = data.shape
-        df = pd.DataFrame(data.transpose(1, 0, 2).reshape(T * R, -1).astype(np.float32), columns=self.columns)
+        data = np.stack(self._summary, axis=1)  # (R, T, C), float32
+        R, T, _ = data.shape
+        df = pd.DataFrame(data.reshape(R * T, -1), columns=self.columns, copy=False)
         for c in self.COUNTS:
             df[c] = df[c].astype(np.int16)
         steps = np.array(self._steps, dtype=np.int32)

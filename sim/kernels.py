@@ -1,0 +1,216 @@
+"""Compiled (numba) kernels of the monthly belief update: the equations of sim/dynamics.py
+fused into one pass per replicate, so a replicate's 23 x 23 matrices stay in the CPU cache
+instead of streaming each (R, n, n) array through memory some 25 times a month.
+
+Each kernel loops over replicates and, inside, over fixed index ranges in a fixed order, so a
+replicate's result does not depend on how many replicates are advanced together. No fast-math:
+every operation is IEEE double precision, as in numpy. A test checks the engine's update against
+the pure kernels of sim/dynamics.py. Compiled code is cached next to this file on first use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornness, same_bloc,
+                comp_index, comp_members, comp_starts):
+    """In place: forgetting of ``own`` (L_own <- keep L_own + rho L_prior), then one
+    Friedkin-Johnsen step into ``social`` (pooling the previous month's social views of bloc
+    peers), then composites' rows as the mean of their members' rows (own diagonal kept)."""
+    R, n = own.shape[0], own.shape[1]
+    n_infl = infl_rows.shape[0]
+    pooled = np.empty((n_infl, n))
+    for r in range(R):
+        for i in range(n):
+            for j in range(n):
+                own[r, i, j] = own[r, i, j] * keep + rho_prior[i, j]
+        for a in range(n_infl):  # sum over peers m in index order, each row a contiguous pass
+            for k in range(n):
+                pooled[a, k] = 0.0
+            for m in range(n):
+                w = infl_weights[a, m]
+                if w != 0.0:
+                    for k in range(n):
+                        pooled[a, k] += w * social[r, m, k]
+        for i in range(n):
+            for j in range(n):
+                social[r, i, j] = own[r, i, j]
+        for a in range(n_infl):
+            i = infl_rows[a]
+            s = stubbornness[a]
+            for k in range(n):
+                if not same_bloc[a, k]:
+                    social[r, i, k] = s * own[r, i, k] + (1.0 - s) * pooled[a, k]
+        _composite_rows(social, r, comp_index, comp_members, comp_starts)
+
+
+@njit(cache=True, nogil=True)
+def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
+                        adjustment, threat, posture, react, fatigue, fatigue_floor, ceiling, ceiling_active,
+                        comp_index, comp_members, comp_starts):
+    """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
+    it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
+    zero diagonal (``base`` = cap_j wT + standing irritants); P <- P + theta (P* - P);
+    composites' threat rows; Richardson A <- A (1 - a - kP) + kP + a G, capped at 1 and by
+    commitments. The target reads last month's postures (all threat rows before any posture)."""
+    R, n = threat.shape[0], threat.shape[1]
+    one = np.float32(1.0)
+    for r in range(R):
+        for i in range(n):
+            for j in range(n):
+                trust[r, i, j] = one / (one + exp_neg_social[r, i, j])
+                target = trust[r, i, j] * neg_cap_mistrust[j] + base[r, i, j]
+                if irritant_active:
+                    irritant[r, i, j] *= irritant_keep
+                    target += irritant[r, i, j]
+                target += posture[r, j, i] * cap_posture[j]
+                if target > 1.0:
+                    target = 1.0
+                if i == j:
+                    target = 0.0
+                threat[r, i, j] += (target - threat[r, i, j]) * adjustment
+        _composite_rows(threat, r, comp_index, comp_members, comp_starts)
+        for i in range(n):
+            k = react[i]
+            for j in range(n):
+                push = threat[r, i, j] * k
+                a = posture[r, i, j] * ((1.0 - fatigue) - push) + push + fatigue_floor[i, j]
+                if a > 1.0:
+                    a = 1.0
+                if ceiling_active and a > ceiling[r, i, j]:
+                    a = ceiling[r, i, j]
+                posture[r, i, j] = a
+
+
+@njit(cache=True, nogil=True)
+def _composite_rows(matrix, r, comp_index, comp_members, comp_starts):
+    """Composite c's row (its own diagonal entry kept) = mean of its members' rows, summed in
+    member order. Members are never composites, so the order of composites does not matter."""
+    n = matrix.shape[2]
+    acc = np.empty(n)
+    for c in range(comp_index.shape[0]):
+        row = comp_index[c]
+        lo, hi = comp_starts[c], comp_starts[c + 1]
+        for k in range(n):
+            acc[k] = 0.0
+        for t in range(lo, hi):
+            m = comp_members[t]
+            for k in range(n):
+                acc[k] += matrix[r, m, k]
+        for k in range(n):
+            if k != row:
+                matrix[r, row, k] = acc[k] / (hi - lo)
+
+
+@njit(cache=True, nogil=True)
+def signal_pairs(own, threat, rows, all_rows, pairs, weights, cost, hostile, sensitivity, reassurance, spiral_bias,
+                 low, high):
+    """A signal on flat (observer, target) ``pairs`` with ``weights``, in replicates ``rows`` (or
+    every replicate if ``all_rows``), ``cost`` per listed replicate. Conciliatory:
+    L += beta c w (1 - sigma P), P -= r c w (1 - sigma P); hostile: L -= beta_h c w, P += r c w;
+    L clipped to the trust bounds, P to [0, 1]."""
+    count = own.shape[0] if all_rows else rows.shape[0]
+    for q in range(count):
+        r = q if all_rows else rows[q]
+        c = cost[q]
+        for p in range(pairs.shape[0]):
+            idx = pairs[p]
+            w = weights[p]
+            t = threat[r, idx]
+            if hostile:
+                new_own = own[r, idx] - sensitivity * c * w
+                t = t + reassurance * c * w
+                if t > 1.0:
+                    t = 1.0
+            else:
+                credit = w * (1.0 - spiral_bias * t)
+                new_own = own[r, idx] + sensitivity * c * credit
+                t = t - reassurance * c * credit
+                if t < 0.0:
+                    t = 0.0
+            if new_own < low:
+                new_own = low
+            if new_own > high:
+                new_own = high
+            own[r, idx] = new_own
+            threat[r, idx] = t
+
+
+@njit(cache=True, nogil=True)
+def segment_means(values, index, starts, slots, scale, out):
+    """out[r, slots[g]] += scale[g] * sum of values[r, index[starts[g]:starts[g + 1]]] for each
+    segment g in order (crisis tension: a slot's one or two means over threat pairs)."""
+    R = values.shape[0]
+    for r in range(R):
+        for g in range(slots.shape[0]):
+            acc = 0.0
+            for t in range(starts[g], starts[g + 1]):
+                acc += values[r, index[t]]
+            out[r, slots[g]] += scale[g] * acc
+
+
+@njit(cache=True, nogil=True)
+def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, bias, through,
+                  evidence_damped, evidence_plain, fear_damped, fear_plain, hostile_sensitivity, low):
+    """The month's crisis damage (docs/model.md §7.5), per replicate: for each hit (row, slot) in
+    slot order, blame weights w = F_s + A_s (1 - T) ** b, summed as
+    loss += w (e_d D + e_p) and gain += w (f_d D + f_p); then L_own -= beta_h loss (floored at
+    the lower trust bound) and P += gain (capped at 1). ``hit_row`` indexes ``rows`` and is
+    sorted; ``through`` (k, n*n) is each listed replicate's channel dampening D."""
+    P = own.shape[1]
+    loss = np.empty(P)
+    gain = np.empty(P)
+    h = hit_row.shape[0]
+    p = 0
+    while p < h:
+        q = hit_row[p]
+        r = rows[q]
+        for x in range(P):
+            loss[x] = 0.0
+            gain[x] = 0.0
+        while p < h and hit_row[p] == q:
+            s = hit_slot[p]
+            for x in range(P):
+                w = fixed[s, x]
+                a = attributive[s, x]
+                if a != 0.0:
+                    m = 1.0 - trust[r, x]
+                    w += a * (m * m if bias == 2.0 else m ** bias)
+                if w != 0.0:
+                    d = through[q, x]
+                    loss[x] += w * (evidence_damped[p] * d + evidence_plain[p])
+                    gain[x] += w * (fear_damped[p] * d + fear_plain[p])
+            p += 1
+        for x in range(P):
+            o = own[r, x] - hostile_sensitivity * loss[x]
+            own[r, x] = o if o > low else low
+            t = threat[r, x] + gain[x]
+            threat[r, x] = t if t < 1.0 else 1.0
+
+
+@njit(cache=True, nogil=True)
+def column_means(trust, threat, posture, source, index, starts, out):
+    """out[r, c] = mean of one state array (``source[c]``: 0 trust, 1 threat, 2 posture) over the
+    flat pairs index[starts[c]:starts[c + 1]] (a single pair for a dyad column). Long sums use
+    four running partial sums (a fixed order, so still deterministic) to break the chain of
+    dependent additions."""
+    R = trust.shape[0]
+    for r in range(R):
+        for c in range(source.shape[0]):
+            lo, hi = starts[c], starts[c + 1]
+            a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
+            s0 = s1 = s2 = s3 = 0.0
+            t = lo
+            while t + 4 <= hi:
+                s0 += a[r, index[t]]
+                s1 += a[r, index[t + 1]]
+                s2 += a[r, index[t + 2]]
+                s3 += a[r, index[t + 3]]
+                t += 4
+            while t < hi:
+                s0 += a[r, index[t]]
+                t += 1
+            out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)

@@ -30,6 +30,7 @@ from omegaconf import OmegaConf
 from experiments import plots
 from experiments.ensemble import DyadsConfig, arm_spec, check_ensemble_settings, dyad_settings, resolve_workers, run_arms
 from experiments.stats import effects_table
+from sim import __version__
 from sim.cli_checks import checked_entry
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
@@ -126,6 +127,13 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
         frame.insert(1, "scenario", cfg["stage"])
     effects = effects_table(finals, "baseline", cfg["outcomes"], cfg["level"])
+    effects.insert(1, "scenario", cfg["stage"])
+    # provenance as columns too (the Parquet metadata holds the full config): tables from
+    # different comparisons can be concatenated and still say where each row came from
+    for frame in (summary, finals, dyads, effects):
+        frame["master_seed"] = cfg["seed"]
+        frame["overrides"] = pd.Categorical([" ".join(cfg["overrides"])] * len(frame))
+        frame["version"] = pd.Categorical([__version__] * len(frame))
     meta = run_metadata({"seed": cfg["seed"], "scenario": {"name": cfg["stage"]}, "moves": {a: {} for a in cfg["arms"]}},
                         results[0].summary["seed"].unique())
     ids = list(specs["baseline"].ids)

@@ -35,6 +35,12 @@ def test_compare_two_options_writes_tables_and_figures(tmp_path):
     nrc = effects[(effects["arm"] == "nrc") & (effects["outcome"] == "trust_RUS_NATO")].iloc[0]
     assert nrc["ci_low"] > 0 and nrc["agreed_share"] > 0.5
     assert "Change in final mean_trust vs baseline" in proc.stdout
+    from sim import __version__
+
+    for name in ("summary", "finals", "effects", "dyads"):  # provenance as columns of every table
+        table = pd.read_parquet(out / f"{name}.parquet")
+        assert {"arm", "scenario", "master_seed", "overrides", "version"} <= set(table.columns), name
+        assert set(table["version"].astype(str)) == {__version__} and set(table["scenario"]) == {"baseline_2010"}
 
 
 @pytest.mark.parametrize("override, key", [("arms=[nrc,zzz]", "arms[1]"), ("stage=incremental_web", "stage"),

@@ -45,7 +45,7 @@ log = logging.getLogger("eurosec.combinations")
 class CombinationsConfig:
     seed: int = 0
     replicates: int = 200
-    chunk: int = 1000
+    chunk: int = 500
     workers: int = 0
     stage: str = "baseline_2010"
     options: list[str] = field(default_factory=list)

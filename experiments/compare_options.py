@@ -43,7 +43,7 @@ log = logging.getLogger("eurosec.compare")
 class CompareConfig:
     seed: int = 0
     replicates: int = 1000
-    chunk: int = 1000
+    chunk: int = 500
     workers: int = 0
     stage: str = "baseline_2010"
     arms: list[str] = field(default_factory=list)
@@ -115,7 +115,6 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     specs = validate(cfg)
     dyad_period, dyad_replicates = dyad_settings(cfg)
     started = time.perf_counter()
-    results = []
     results = run_arms(specs, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
                        resolve_workers(cfg["workers"], len(specs)), dyad_period, dyad_replicates, cfg["per_step"])
     log.info("simulated %d arms x %d replicates in %.1f s", len(results), cfg["replicates"], time.perf_counter() - started)
@@ -123,6 +122,9 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     summary = pd.concat([r.summary[keep] for r in results], ignore_index=True)
     finals = pd.concat([r.finals for r in results], ignore_index=True)
     dyads = pd.concat([r.dyads for r in results], ignore_index=True)  # the `dyads` replicates and months
+    mean_trust = {r.arm: r.trust.mean(axis=0) for r in results}  # for the heatmap
+    seeds = results[0].summary["seed"].unique()
+    del results  # the per-arm tables are copied into the combined ones: free them before writing
     for frame in (summary, finals, dyads):
         frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
         frame.insert(1, "scenario", cfg["stage"])
@@ -135,7 +137,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         frame["overrides"] = pd.Categorical([" ".join(cfg["overrides"])] * len(frame))
         frame["version"] = pd.Categorical([__version__] * len(frame))
     meta = run_metadata({"seed": cfg["seed"], "scenario": {"name": cfg["stage"]}, "moves": {a: {} for a in cfg["arms"]}},
-                        results[0].summary["seed"].unique())
+                        seeds)
     ids = list(specs["baseline"].ids)
     best = effects[effects["outcome"] == cfg["outcomes"][0]].sort_values("effect").iloc[-1]["arm"] if len(effects) else None
     with AtomicResults(out_dir) as res:
@@ -152,8 +154,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         if len(effects):
             plots.forest(effects, cfg["outcomes"][0], res.path("forest.png"),
                          f"Effect of each option on final {cfg['outcomes'][0].replace('_', ' ')}")
-            base_trust = results[0].trust.mean(axis=0)
-            best_trust = next(r for r in results if r.arm == best).trust.mean(axis=0)
+            base_trust, best_trust = mean_trust["baseline"], mean_trust[best]
             plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
                           f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
         # written last: its presence means the job finished (sweeps resume by skipping such jobs)

@@ -1,0 +1,28 @@
+"""The README's Python examples run as written (with fewer replicates)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("marker", ["EurosecModel(rng=42", "run_arms("])
+def test_readme_python_example_runs(marker):
+    matplotlib.use("Agg")
+    block = next(b for b in python_blocks() if marker in b)
+    code = block.replace("replicates=1000", "replicates=20").replace("replicates=200", "replicates=20")
+    namespace: dict = {}
+    exec(compile(code, f"README.md ({marker})", "exec"), namespace)  # noqa: S102 - our own README
+    if marker == "run_arms(":
+        effects = namespace["effects"]
+        assert set(effects["arm"]) == {"nrc", "corfu"} and len(effects) == 4
+        assert effects["n"].eq(20).all()

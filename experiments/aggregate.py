@@ -1,4 +1,4 @@
-"""Combine the jobs of a compare_options multirun into one dataset.
+"""Combine the jobs of a multirun (experiments.compare_options or sim.run) into one dataset.
 
     python -m experiments.aggregate multirun/.../SWEEP_DIR
 
@@ -6,8 +6,9 @@ Each finished job folder holds a manifest.json (written last, atomically, with i
 A job that raised holds a failure.json instead (its overrides, the error and its traceback, no
 partial results): the job returns normally so Hydra runs the other jobs and this step. A folder
 with neither is a job still running or interrupted. Failed and unfinished jobs are reported, not
-read. Writes finals.parquet and effects.parquet at the sweep root, with one column per swept
-key, and aggregate.json (finished, failed with reasons, unfinished). Runs as the sweep's Hydra
+read. Writes finals.parquet (and effects.parquet for comparisons, summary.parquet for sim.run
+sweeps) at the sweep root, with a `job` column and one column per job override (named
+`override.KEY` where KEY is already a column, e.g. `seed`), and aggregate.json (finished, failed with reasons, unfinished). Runs as the sweep's Hydra
 callback (AggregateCallback), which then exits with status 1 if any job failed, and as a
 command (exit status 1 if any job failed).
 """
@@ -68,13 +69,25 @@ def describe(info: dict) -> str:
     return f"{info.get('type', 'Error')}: {first[0]}" if first else info.get("type", "Error")
 
 
+def job_tables(job: Path) -> dict[str, pd.DataFrame]:
+    """The tables a finished job contributes. A comparison job (experiments.compare_options) has
+    finals and effects; a single-scenario job (sim.run) has a summary, whose last month gives
+    its finals, and the whole summary is combined too."""
+    if (job / "finals.parquet").exists():
+        return {name: pd.read_parquet(job / f"{name}.parquet") for name in ("finals", "effects")
+                if (job / f"{name}.parquet").exists()}
+    summary = pd.read_parquet(job / "summary.parquet")
+    return {"finals": summary[summary["step"] == summary["step"].max()].reset_index(drop=True), "summary": summary}
+
+
 def aggregate(sweep_dir: Path) -> dict:
     """Combine finished jobs under ``sweep_dir``; return the finished, failed (with reasons) and
     unfinished jobs."""
     sweep_dir = Path(sweep_dir)
     jobs = sorted((p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra").exists()),
                   key=lambda p: (len(p.name), p.name)) if sweep_dir.exists() else []
-    finished, failed, unfinished, finals, effects = [], [], [], [], []
+    finished, failed, unfinished = [], [], []
+    tables: dict[str, list[pd.DataFrame]] = {"finals": [], "effects": [], "summary": []}
     for job in jobs:
         if not (job / "manifest.json").exists():
             if (job / FAILURE).exists():
@@ -85,16 +98,17 @@ def aggregate(sweep_dir: Path) -> dict:
                 unfinished.append(job.name)
             continue
         swept = job_overrides(job)
-        for name, frames in (("finals.parquet", finals), ("effects.parquet", effects)):
-            df = pd.read_parquet(job / name)
+        for name, df in job_tables(job).items():
             df.insert(0, "job", job.name)
             for key, value in swept.items():
-                df[key] = value
-            frames.append(df)
+                # a job override named like a column (seed: the master seed vs each run's seed)
+                # gets its own column instead of overwriting the table's
+                df[f"override.{key}" if key in df.columns else key] = value
+            tables[name].append(df)
         finished.append(job.name)
-    if finished:
-        pd.concat(finals, ignore_index=True).to_parquet(sweep_dir / "finals.parquet", compression="zstd")
-        pd.concat(effects, ignore_index=True).to_parquet(sweep_dir / "effects.parquet", compression="zstd")
+    for name, frames in tables.items():
+        if frames:
+            pd.concat(frames, ignore_index=True).to_parquet(sweep_dir / f"{name}.parquet", compression="zstd")
     result = {"finished": finished, "failed": failed, "unfinished": unfinished}
     (sweep_dir / "aggregate.json").write_text(json.dumps(result, indent=2))
     for f in failed:
@@ -124,7 +138,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.sweep_dir.is_dir():
         print(f"eurosec: Invalid configuration at 'sweep_dir': {args.sweep_dir} is not a folder. "
-              "Allowed: the folder of a compare_options multirun.", file=sys.stderr)
+              "Allowed: the folder of a compare_options or sim.run multirun.", file=sys.stderr)
         sys.exit(2)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     result = aggregate(args.sweep_dir)

@@ -12,7 +12,6 @@ config.yaml and metadata.json; prints the effects table.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -34,7 +33,7 @@ from sim import __version__
 from sim.cli_checks import checked_entry
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
-from sim.output import AtomicResults, run_metadata, write_parquet, write_yaml
+from sim.output import AtomicResults, finished, manifest_text, run_metadata, write_parquet, write_yaml
 
 log = logging.getLogger("eurosec.compare")
 
@@ -98,16 +97,6 @@ def _columns(spec) -> list[str]:
     return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
-def config_hash(cfg: dict) -> str:
-    return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def finished(cfg: dict, out_dir: Path) -> bool:
-    """True if ``out_dir`` already holds the complete results of this exact config (resume)."""
-    manifest = out_dir / "manifest.json"
-    return manifest.exists() and json.loads(manifest.read_text()).get("config_hash") == config_hash(cfg)
-
-
 def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     if finished(cfg, out_dir):
         log.info("results for this config are complete in %s: skipping (delete manifest.json to rerun)", out_dir)
@@ -158,7 +147,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
             plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
                           f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
         # written last: its presence means the job finished (sweeps resume by skipping such jobs)
-        res.path("manifest.json").write_text(json.dumps({"config_hash": config_hash(cfg), "config": cfg}, indent=2))
+        res.path("manifest.json").write_text(manifest_text(cfg))
         res.commit()
     return effects
 

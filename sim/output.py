@@ -104,3 +104,25 @@ class AtomicResults:
 def write_yaml(obj, path: Path) -> None:
     with open(path, "w") as f:
         yaml.safe_dump(obj, f, sort_keys=False, allow_unicode=True)
+
+
+MANIFEST = "manifest.json"
+
+
+def config_hash(cfg: dict) -> str:
+    """Short hash of a resolved config: a job's identity when a sweep resumes."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def manifest_text(cfg: dict) -> str:
+    """The manifest written last into a finished job's folder (its presence means complete)."""
+    return json.dumps({"config_hash": config_hash(cfg), "config": cfg}, indent=2, default=str)
+
+
+def finished(cfg: dict, out_dir: Path) -> bool:
+    """True if ``out_dir`` already holds the complete results of this exact config (resume)."""
+    manifest = Path(out_dir) / MANIFEST
+    return manifest.exists() and json.loads(manifest.read_text()).get("config_hash") == config_hash(cfg)
+

@@ -41,7 +41,7 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
 
     from sim.model import EurosecModel
     from sim.narrative import narrative
-    from sim.output import AtomicResults, run_metadata, write_parquet, write_yaml
+    from sim.output import AtomicResults, manifest_text, run_metadata, write_parquet, write_yaml
     from sim.plots import trajectories
     from sim.spec import compile_spec
 
@@ -65,6 +65,8 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
         res.path("narrative.txt").write_text("\n".join(story) + "\n")
         if cfg.get("output", {}).get("figure", True):
             trajectories(summary, spec, events, res.path("trajectories.png"))
+        # written last: its presence means the run finished (a resumed sweep skips such jobs)
+        res.path("manifest.json").write_text(manifest_text(cfg))
         paths = res.commit()
     final = summary[summary["step"] == summary["step"].max()]
     return {"paths": paths, "story": story, "final": final, "spec": spec}
@@ -84,11 +86,30 @@ def _report(result: dict, out_dir: Path, show_story: bool) -> None:
 
 @hydra.main(config_path="../configs", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    from hydra.types import RunMode
+
+    from experiments.aggregate import clear_failure, record_failure
+    from sim.output import finished
+
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
+    sweeping = hc.mode == RunMode.MULTIRUN
+    if sweeping and finished(container, out_dir):
+        log.info("job %s: results for this config are complete in %s: skipping", out_dir.name, out_dir)
+        return
     try:
+        if sweeping:
+            clear_failure(out_dir)
         result = execute(container, out_dir, progress=sys.stderr.isatty())
-    except ConfigError as err:
+    except Exception as err:
+        if sweeping:
+            # as in compare_options: record why, write no results, let the other jobs and the
+            # end-of-sweep aggregation run; the sweep then exits with status 1
+            record_failure(out_dir, err)
+            return
+        if not isinstance(err, ConfigError):
+            raise
         # Nothing of ours was written; remove the run folder Hydra created so no partial run is left.
         shutil.rmtree(out_dir, ignore_errors=True)
         print(f"eurosec: {err}", file=sys.stderr)

@@ -202,3 +202,28 @@ def test_a_failing_single_run_exits_non_zero_and_writes_nothing(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "simulated failure in month 3" in proc.stderr
     assert not list(out.glob("*.parquet")) and not (out / "failure.json").exists()
+
+
+def test_a_run_sweep_is_combined_resumed_and_keeps_each_runs_seed(tmp_path):
+    """sim.run -m: the jobs are combined at the end (finals from each job's last month, the whole
+    summaries too, one column per override); a rerun skips finished jobs."""
+    sweep = tmp_path / "sweep"
+    args = ("-m", "option=[nrc],[solidarity]", "seed=1,2", "replicates=3", "scenario=baseline_2010",
+            "scenario.horizon=12", "output.narrative=false", "output.figure=false", "hydra/launcher=basic",
+            f"hydra.sweep.dir={sweep}")
+    first = run_module("sim.run", *args)
+    assert first.returncode == 0, first.stderr
+    finals = pd.read_parquet(sweep / "finals.parquet")
+    assert len(finals) == 4 * 3 and set(finals["step"]) == {12}
+    assert set(finals["option"]) == {"[nrc]", "[solidarity]"} and set(finals["override.seed"]) == {"1", "2"}
+    # each run keeps its own replicate seed: replicate 0 runs on the master seed
+    first_runs = finals[finals["replicate"] == 0]
+    assert (first_runs["seed"].astype(str) == first_runs["override.seed"]).all()
+    assert len(pd.read_parquet(sweep / "summary.parquet")) == 4 * 3 * 13
+    stamp = (sweep / "0" / "summary.parquet").stat().st_mtime_ns
+    (sweep / "3" / "manifest.json").unlink()  # job 3 "interrupted"
+    again = run_module("sim.run", *args)
+    assert again.returncode == 0, again.stderr
+    assert (sweep / "0" / "summary.parquet").stat().st_mtime_ns == stamp
+    assert "skipping" in again.stdout + again.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(sweep / "finals.parquet"), finals)

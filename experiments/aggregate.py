@@ -18,14 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import traceback
 from pathlib import Path
 
 import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
+
+from sim.jobs import FAILURE, describe
 
 log = logging.getLogger("eurosec.aggregate")
 
@@ -35,38 +35,6 @@ def job_overrides(job_dir: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     return dict(o.split("=", 1) for o in yaml.safe_load(path.read_text()) or [] if "=" in o)
-
-
-FAILURE = "failure.json"
-
-
-def record_failure(out_dir: Path, err: BaseException) -> dict:
-    """Write ``out_dir/failure.json`` for a sweep job that raised ``err`` (job number, its
-    overrides, error type, message and traceback) and log one line naming them."""
-    from hydra.core.hydra_config import HydraConfig
-
-    hc = HydraConfig.get()
-    out_dir = Path(out_dir)
-    info = {"job": out_dir.name, "overrides": list(hc.overrides.task), "type": type(err).__name__,
-            "message": str(err).strip(), "traceback": "".join(traceback.format_exception(err))}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".{FAILURE}.tmp"
-    tmp.write_text(json.dumps(info, indent=2))
-    os.replace(tmp, out_dir / FAILURE)
-    log.error("job %s failed (%s): %s; no results written, traceback in %s", info["job"],
-              " ".join(info["overrides"]) or "no overrides", describe(info), out_dir / FAILURE)
-    return info
-
-
-def clear_failure(out_dir: Path) -> None:
-    """Forget an earlier failure of this job (it is being run again)."""
-    (Path(out_dir) / FAILURE).unlink(missing_ok=True)
-
-
-def describe(info: dict) -> str:
-    """``Type: first line of the message`` of a recorded failure."""
-    first = (info.get("message") or "").splitlines()
-    return f"{info.get('type', 'Error')}: {first[0]}" if first else info.get("type", "Error")
 
 
 def job_tables(job: Path) -> dict[str, pd.DataFrame]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ from sim import __version__
 from sim.cli_checks import checked_entry
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
+from sim.jobs import run_job
 from sim.output import AtomicResults, finished, manifest_text, run_metadata, write_parquet, write_yaml
 
 log = logging.getLogger("eurosec.compare")
@@ -168,32 +167,11 @@ def format_effects(effects: pd.DataFrame, outcomes: list[str]) -> str:
 
 @hydra.main(config_path="../configs", config_name="compare_options", version_base="1.3")
 def main(cfg) -> None:
-    from hydra.types import RunMode
-
-    from experiments.aggregate import clear_failure, record_failure
-
-    hc = HydraConfig.get()
-    out_dir = Path(hc.runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
-    sweeping = hc.mode == RunMode.MULTIRUN
-    try:
-        if sweeping:
-            clear_failure(out_dir)
-        effects = compare(container, out_dir)
-    except Exception as err:
-        if sweeping:
-            # a job of a sweep records its failure (no partial results: they are written atomically)
-            # and returns, so Hydra runs the other jobs and the end-of-sweep aggregation reports it
-            record_failure(out_dir, err)
-            return
-        if not isinstance(err, ConfigError):
-            raise
-        shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(2)
-    print(format_effects(effects, container["outcomes"]))
-    print(f"\n* the 95% confidence interval excludes zero. Results in {out_dir}")
-
+    effects = run_job(lambda out_dir: compare(container, out_dir))
+    if effects is not None:
+        print(format_effects(effects, container["outcomes"]))
+        print(f"\n* the 95% confidence interval excludes zero. Results in {HydraConfig.get().runtime.output_dir}")
 
 if __name__ == "__main__":
     # every value of the option and scenario lists, and every job of a sweep, is checked before any job

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import sys
 from pathlib import Path
 
@@ -22,10 +21,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 import sim.schema  # noqa: F401  (registers the config schema)
-from sim.errors import ConfigError
 
 log = logging.getLogger("eurosec")
-EXIT_BAD_INPUT = 2
 
 
 def validate(cfg: dict):
@@ -88,34 +85,18 @@ def _report(result: dict, out_dir: Path, show_story: bool) -> None:
 def main(cfg: DictConfig) -> None:
     from hydra.types import RunMode
 
-    from experiments.aggregate import clear_failure, record_failure
+    from sim.jobs import run_job
     from sim.output import finished
 
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
-    sweeping = hc.mode == RunMode.MULTIRUN
-    if sweeping and finished(container, out_dir):
+    if hc.mode == RunMode.MULTIRUN and finished(container, out_dir):
         log.info("job %s: results for this config are complete in %s: skipping", out_dir.name, out_dir)
         return
-    try:
-        if sweeping:
-            clear_failure(out_dir)
-        result = execute(container, out_dir, progress=sys.stderr.isatty())
-    except Exception as err:
-        if sweeping:
-            # as in compare_options: record why, write no results, let the other jobs and the
-            # end-of-sweep aggregation run; the sweep then exits with status 1
-            record_failure(out_dir, err)
-            return
-        if not isinstance(err, ConfigError):
-            raise
-        # Nothing of ours was written; remove the run folder Hydra created so no partial run is left.
-        shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", True)))
-
+    result = run_job(lambda out: execute(container, out, progress=sys.stderr.isatty()))
+    if result is not None:
+        _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", True)))
 
 if __name__ == "__main__":
     from sim.cli_checks import checked_entry

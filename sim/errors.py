@@ -42,3 +42,8 @@ def check_int(key: str, value: int, low: int, high: int | None = None) -> int:
     if value < low or (high is not None and value > high):
         raise ConfigError(key, f"{value} is out of range", allowed)
     return value
+
+
+class ResourceError(ConfigError):
+    """A run that would not fit in the memory or disk available: names the key to change, the
+    estimate and what is available, and how to reduce it."""

@@ -24,7 +24,7 @@ class ActorAgent(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         if spec.strategy not in STRATEGIES:
-            raise ConfigError(f"roster.{spec.id}.strategy", f"unknown strategy {spec.strategy!r}", STRATEGIES)
+            raise ConfigError(f"roster.{spec.id}.strategy", f"unknown strategy {spec.strategy!r}", sorted(STRATEGIES))
         self.strategy: Strategy = STRATEGIES[spec.strategy]()
 
     @property

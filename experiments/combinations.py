@@ -13,10 +13,7 @@ paper's sequence, all ten at once, the treaty track) with the bare stage.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
-import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +30,13 @@ from omegaconf import OmegaConf  # noqa: E402
 
 from experiments.ensemble import arm_spec, check_ensemble_settings, resolve_workers, run_arms  # noqa: E402
 from experiments.stats import paired_effect  # noqa: E402
-from sim.cli_checks import checked_entry  # noqa: E402
+from sim.app.checks import check_choices  # noqa: E402
+from sim.app.entry import App, checked_entry  # noqa: E402
+from sim.app.jobs import run_job  # noqa: E402
+from sim.app.manifest import AtomicResults  # noqa: E402
 from sim.config import config_groups  # noqa: E402
 from sim.errors import ConfigError, check_int  # noqa: E402
-from sim.output import AtomicResults, write_parquet, write_yaml  # noqa: E402
+from sim.output import write_parquet, write_yaml  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
 
@@ -69,12 +69,8 @@ def arms(cfg: dict) -> dict[str, object]:
     """Validate everything and compile every arm before running any."""
     check_ensemble_settings(cfg)
     groups = config_groups()
-    for k, o in enumerate(cfg["options"]):
-        if o not in groups["option"]:
-            raise ConfigError(f"options[{k}]", f"unknown option {o!r}", groups["option"])
-    for k, s in enumerate(cfg["orderings"]):
-        if s not in groups["scenario"]:
-            raise ConfigError(f"orderings[{k}]", f"unknown scenario {s!r}", groups["scenario"])
+    check_choices("options", "option", cfg["options"], groups["option"])  # each known, none twice
+    check_choices("orderings", "scenario", cfg["orderings"], groups["scenario"])
     specs = {"baseline": _spec(cfg, ())}
     if specs["baseline"].moves:
         raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
@@ -89,6 +85,17 @@ def arms(cfg: dict) -> dict[str, object]:
     for s in cfg["orderings"]:
         specs[f"scenario:{s}"] = _spec(cfg, (), s)
     return specs
+
+
+def estimate(cfg: dict, specs: dict):
+    """Memory and disk of the experiment (checked against what is free before it starts)."""
+    from sim.resources import estimate_ensemble
+
+    return estimate_ensemble(specs, cfg["replicates"], cfg["chunk"], resolve_workers(cfg["workers"], len(specs)),
+                             0, 0, None, tables=False)
+
+
+RESULTS = ("synergy.parquet", "synergy.csv", "ordering.parquet", "config.yaml", "synergy.png")
 
 
 def _columns(spec) -> list[str]:
@@ -118,7 +125,7 @@ def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     synergy = pd.DataFrame(rows)
     ordering = pd.DataFrame([{"scenario": s, **paired_effect(finals[f"scenario:{s}"], base, cfg["level"])}
                              for s in cfg["orderings"]])
-    with AtomicResults(out_dir) as res:
+    with AtomicResults(out_dir, "combinations", cfg) as res:
         write_parquet(synergy, res.path("synergy.parquet"), {"outcome": y}, cfg)
         synergy.to_csv(res.path("synergy.csv"), index=False)
         if len(ordering):
@@ -126,8 +133,7 @@ def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         write_yaml(cfg, res.path("config.yaml"))
         if len(synergy):
             synergy_heatmap(synergy, cfg["options"], y, res.path("synergy.png"))
-        res.path("manifest.json").write_text(json.dumps({"config": cfg}, indent=2))
-        res.commit()
+        res.commit()  # the manifest (file hashes) lands last: a resumed sweep skips verified jobs
     return synergy, ordering
 
 
@@ -159,14 +165,13 @@ def synergy_heatmap(synergy: pd.DataFrame, options: list[str], outcome: str, pat
 def main(cfg) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
-    try:
-        synergy, ordering = run(container, out_dir)
-    except ConfigError as err:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"eurosec: {err}", file=sys.stderr)
-        sys.exit(2)
-    top = synergy.reindex(synergy["synergy"].abs().sort_values(ascending=False).index).head(8)
-    print(f"Strongest pair interactions on final {container['outcome']} ({container['replicates']} runs per arm):")
+    result = run_job("combinations", container, lambda out: run(container, out), on_skip=_stored)
+    if result is None:
+        return
+    synergy, ordering = result
+    top = synergy.reindex(synergy["synergy"].abs().sort_values(ascending=False).index).head(8) if len(synergy) else synergy
+    if len(top):
+        print(f"Strongest pair interactions on final {container['outcome']} ({container['replicates']} runs per arm):")
     for _, r in top.iterrows():
         print(f"  {r['a']:>18s} + {r['b']:<18s} {r['synergy']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]"
               f"{'*' if r['significant'] else ''}")
@@ -177,7 +182,18 @@ def main(cfg) -> None:
     print(f"Results in {out_dir}")
 
 
+def _stored(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables of a job that already finished (a resumed sweep)."""
+    ordering = out_dir / "ordering.parquet"
+    return pd.read_parquet(out_dir / "synergy.parquet"), pd.read_parquet(ordering) if ordering.exists() else pd.DataFrame()
+
+
+def app() -> App:
+    """This app as the checked entry point sees it: every value of the option and scenario
+    lists, and every job of a sweep, is checked before any job."""
+    return App(kind="combinations", config_name="combinations", validate=arms, estimate=estimate, results=RESULTS,
+               aliases={"options": "option", "orderings": "scenario", "stage": "scenario"})
+
+
 if __name__ == "__main__":
-    # every value of the option and scenario lists, and every job of a sweep, is checked before any job
-    checked_entry(main, aliases={"options": "option", "orderings": "scenario", "stage": "scenario"}, validate=arms,
-                  config_name="combinations")
+    checked_entry(main, app())

@@ -25,14 +25,16 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import DyadsConfig, arm_spec, check_ensemble_settings, dyad_settings, resolve_workers, run_arms
+from experiments.ensemble import (DyadsConfig, arm_spec, check_ensemble_settings, check_overrides, dyad_settings,
+                                  resolve_workers, run_arms)
 from experiments.stats import effects_table
 from sim import __version__
-from sim.cli_checks import checked_entry
+from sim.app.entry import App, checked_entry
+from sim.app.jobs import run_job
+from sim.app.manifest import AtomicResults
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
-from sim.jobs import run_job
-from sim.output import AtomicResults, finished, manifest_text, run_metadata, write_parquet, write_yaml
+from sim.output import run_metadata, write_parquet, write_yaml
 
 log = logging.getLogger("eurosec.compare")
 
@@ -68,6 +70,7 @@ def validate(cfg: dict) -> dict:
     """Check every arm and setting before running anything; return the compiled specs."""
     check_ensemble_settings(cfg)
     dyad_settings(cfg)
+    check_overrides(cfg["overrides"])
     options = config_groups()["option"]
     if len(set(cfg["arms"])) != len(cfg["arms"]):
         raise ConfigError("arms", "an arm is listed twice", options)
@@ -96,10 +99,20 @@ def _columns(spec) -> list[str]:
     return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
+def estimate(cfg: dict, specs: dict):
+    """Memory and disk of the comparison (checked against what is free before it starts)."""
+    from sim.resources import estimate_ensemble
+
+    period, chosen = dyad_settings(cfg)
+    return estimate_ensemble(specs, cfg["replicates"], cfg["chunk"], resolve_workers(cfg["workers"], len(specs)),
+                             period, chosen, cfg["per_step"])
+
+
+RESULTS = ("summary.parquet", "finals.parquet", "dyads.parquet", "effects.parquet", "effects.csv", "config.yaml",
+           "metadata.json", "trajectories.png", "forest.png", "heatmap.png")
+
+
 def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
-    if finished(cfg, out_dir):
-        log.info("results for this config are complete in %s: skipping (delete manifest.json to rerun)", out_dir)
-        return pd.read_parquet(out_dir / "effects.parquet")
     specs = validate(cfg)
     dyad_period, dyad_replicates = dyad_settings(cfg)
     started = time.perf_counter()
@@ -128,7 +141,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
                         seeds)
     ids = list(specs["baseline"].ids)
     best = effects[effects["outcome"] == cfg["outcomes"][0]].sort_values("effect").iloc[-1]["arm"] if len(effects) else None
-    with AtomicResults(out_dir) as res:
+    with AtomicResults(out_dir, "compare_options", cfg) as res:
         write_parquet(summary, res.path("summary.parquet"), meta, cfg)
         write_parquet(finals, res.path("finals.parquet"), meta, cfg)
         write_parquet(dyads, res.path("dyads.parquet"), meta, cfg)
@@ -145,9 +158,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
             base_trust, best_trust = mean_trust["baseline"], mean_trust[best]
             plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
                           f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
-        # written last: its presence means the job finished (sweeps resume by skipping such jobs)
-        res.path("manifest.json").write_text(manifest_text(cfg))
-        res.commit()
+        res.commit()  # the manifest (file hashes) lands last: a resumed sweep skips verified jobs
     return effects
 
 
@@ -168,12 +179,18 @@ def format_effects(effects: pd.DataFrame, outcomes: list[str]) -> str:
 @hydra.main(config_path="../configs", config_name="compare_options", version_base="1.3")
 def main(cfg) -> None:
     container = OmegaConf.to_container(cfg, resolve=True)
-    effects = run_job(lambda out_dir: compare(container, out_dir))
+    effects = run_job("compare_options", container, lambda out_dir: compare(container, out_dir),
+                      on_skip=lambda out_dir: pd.read_parquet(out_dir / "effects.parquet"))
     if effects is not None:
         print(format_effects(effects, container["outcomes"]))
         print(f"\n* the 95% confidence interval excludes zero. Results in {HydraConfig.get().runtime.output_dir}")
 
+def app() -> App:
+    """This app as the checked entry point sees it: every value of the option and scenario
+    lists, and every job of a sweep, is checked before any job."""
+    return App(kind="compare_options", config_name="compare_options", validate=validate, estimate=estimate,
+               results=RESULTS, aliases={"arms": "option", "stage": "scenario"})
+
+
 if __name__ == "__main__":
-    # every value of the option and scenario lists, and every job of a sweep, is checked before any job
-    checked_entry(main, aliases={"arms": "option", "stage": "scenario"}, validate=validate,
-                  config_name="compare_options")
+    checked_entry(main, app())

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from sim.app.folders import watch_parent
 from sim.config import load_config
 from sim.errors import ConfigError, check_int, check_range
 from sim.model import EurosecModel
 from sim.records import check_replicate_selection, empty_dyads, selected_replicates
+from sim.resources import check_resources, estimate_ensemble
 from sim.spec import ModelSpec, compile_spec
 from sim.streams import replicate_seeds
 
@@ -68,6 +70,40 @@ def check_ensemble_settings(cfg: dict) -> None:
     check_range("level", cfg["level"], 0.5, 0.999)
 
 
+# roots of the model config an experiment's ``overrides`` may change (the stage, the arms, the
+# seeds and the number of replicates are the experiment's own settings)
+OVERRIDABLE = ("roster", "dynamics", "negotiation", "crises", "moves", "output", "irritant", "scenario.")
+OVERRIDES_ALLOWED = ("KEY=VALUE overrides of the model config, e.g. dynamics.spiral_bias=0.3, "
+                     "irritant=[missile_defence] or scenario.horizon=60 (keys under: "
+                     "roster, dynamics, negotiation, crises, moves, output, irritant, scenario.*)")
+
+
+def check_overrides(overrides, key: str = "overrides") -> None:
+    """Each override applied to every arm is a model-config ``KEY=VALUE`` that composes."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if not isinstance(overrides, list | tuple):
+        raise ConfigError(key, f"{overrides!r} is not a list", OVERRIDES_ALLOWED)
+    parser = OverridesParser.create()
+    for k, text in enumerate(overrides):
+        name = f"{key}[{k}]"
+        try:
+            o = parser.parse_overrides([str(text)])[0]
+        except Exception as err:  # noqa: BLE001 - Hydra's grammar errors: reported with the position
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ConfigError(name, f"{text!r} is not an override ({first})", OVERRIDES_ALLOWED) from None
+        target = o.key_or_group.lstrip("+~")
+        if o.is_sweep_override():
+            raise ConfigError(name, f"{text!r} is a sweep; sweep whole comparisons with -m", OVERRIDES_ALLOWED)
+        if not (target in OVERRIDABLE or target.split(".")[0] in OVERRIDABLE
+                or any(target.startswith(p) for p in OVERRIDABLE if p.endswith("."))):
+            raise ConfigError(name, f"{target!r} cannot be overridden per arm", OVERRIDES_ALLOWED)
+        try:
+            load_config([str(text)])
+        except ConfigError as err:
+            raise ConfigError(name, f"{text!r}: {err.problem}", err.allowed) from None
+
+
 def arm_spec(overrides: list[str], extra: dict | None = None) -> ModelSpec:
     """Compile (and so validate) an arm's config before anything runs."""
     cfg = load_config(overrides)
@@ -89,6 +125,7 @@ def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk:
     spec's ``output.dyad_period``) for the replicates ``dyad_replicates`` selects by global index
     (None: all; k: the first k; a list: those). ``per_step`` (None: all) names the summary
     columns kept for every month; the finals keep every column."""
+    watch_parent()  # in a worker process: stop if the launcher dies
     seeds = replicate_seeds(master_seed, replicates)
     chosen = selected_replicates(check_replicate_selection("dyads.replicates", dyad_replicates, replicates), replicates)
     summaries, finals, trusts, dyads = [], [], [], []
@@ -159,7 +196,13 @@ def run_arms(specs: dict[str, ModelSpec], master_seed: int, replicates: int, chu
     """Run every arm (name -> spec) on the same replicate seeds, in ``workers`` processes.
 
     Arms are independent and each replicate depends only on its seed, so the results are the
-    same whatever the number of workers; they are returned in the order of ``specs``."""
+    same whatever the number of workers; they are returned in the order of ``specs``. An
+    ensemble that would not fit in memory is refused before anything runs."""
+    check_int("replicates", replicates, 1, 10_000_000)
+    check_int("chunk", chunk, 1, 10_000_000)
+    check_resources(estimate_ensemble(specs, replicates, chunk, workers, dyad_period,
+                                      check_replicate_selection("dyads.replicates", dyad_replicates, replicates),
+                                      per_step))
     def describe(arm: str, spec: ModelSpec) -> None:
         log.info("arm %s: %d replicates, scenario %s, moves %s", arm, replicates, spec.scenario_name,
                  ", ".join(m.id for m in spec.moves) or "none")

@@ -41,8 +41,9 @@ def _compose(overrides: tuple[str, ...]) -> dict:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ConfigError(" ".join(overrides) or "config", message, _allowed_hint(overrides)) from None
+        message = (str(err).splitlines()[0] if str(err) else type(err).__name__).rstrip(".")
+        key = _failing_key(err, overrides)
+        raise ConfigError(key, message, _keys_beside(key) or _allowed_hint(overrides)) from None
     finally:
         if outer is not None:
             GlobalHydra.instance().clear()
@@ -50,6 +51,34 @@ def _compose(overrides: tuple[str, ...]) -> dict:
     container = OmegaConf.to_container(cfg, resolve=True)
     container.pop("hydra", None)
     return container
+
+
+def _failing_key(err, overrides) -> str:
+    """The key Hydra could not apply: its own ``full_key``, else the override the message names."""
+    for e in (err, err.__cause__):
+        key = getattr(e, "full_key", None)
+        if key:
+            return str(key)
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+    text = str(err)
+    return next((k for k in keys if k and k in text), None) or next(
+        (k for k in keys if k.split("/")[-1].split(".")[-1] in text), None) or " ".join(overrides) or "config"
+
+
+def _keys_beside(key: str) -> list[str] | None:
+    """The keys of the default config beside a dotted ``key`` that does not exist (or None)."""
+    if "." not in key or "/" in key:
+        return None
+    try:
+        node = _compose(())
+    except ConfigError:
+        return None
+    *parents, last = key.split(".")
+    for part in parents:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return sorted(node) if isinstance(node, dict) and last not in node else None
 
 
 def _allowed_hint(overrides) -> str:

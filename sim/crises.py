@@ -268,8 +268,18 @@ def _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, 
                     reason=reasons[1] if reasons else f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
 
 
-def _crisis_reason(slot: CrisisSlot, assisted) -> str:
+def _crisis_reason(slot: CrisisSlot, assisted: Mapping[str, np.ndarray]) -> str | np.ndarray:
+    """The crisis event's reason in each row: the crisis, and the clauses under which its victims
+    were assisted in that row (``assisted``: clause name -> mask over the rows, from
+    structures.clause_assistance). One string when every row reads the same."""
     text = f"{slot.type} at {slot.label}"
-    if assisted:
-        text += f"; assistance under {', '.join(assisted)}"
-    return text
+    if not assisted:
+        return text
+    masks = list(assisted.values())
+    if all(m.all() for m in masks):
+        return f"{text}; assistance under {', '.join(assisted)}"
+    out = np.full(len(masks[0]), text, dtype=object)
+    helped = np.logical_or.reduce(masks)
+    for r in np.flatnonzero(helped):
+        out[r] = f"{text}; assistance under {', '.join(n for n, m in assisted.items() if m[r])}"
+    return out

@@ -8,19 +8,23 @@ its seed, so a seed gives the same results alone, in any batch and through ``mes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import is_dataclass
+from typing import get_args, get_origin, get_type_hints
 
 import mesa
 import numpy as np
 
 from agents.actors import ActorAgent, CompositeAgent
 from sim import __version__
-from sim.config import load_config
+from sim.config import config_groups, load_config
 from sim.engine import Engine
 from sim.errors import ConfigError
 from sim.negotiation import ProposalView
 from sim.records import Recorder
-from sim.spec import ModelSpec, compile_spec
+from sim.resources import check_resources, estimate_run
+from sim.spec import MAX_REPLICATES, MAX_SEED, ModelSpec, compile_spec
 from sim.streams import replicate_seeds
 
 
@@ -46,6 +50,159 @@ def _override_value(value) -> str:
     return str(value)
 
 
+SEED_ALLOWED = f"an integer in [0, 2**63-1 = {MAX_SEED}]"
+SEEDS_ALLOWED = f"a non-empty sequence of at most {MAX_REPLICATES:,} integers in [0, 2**63-1 = {MAX_SEED}]"
+_KEY_PART = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def check_seed(key: str, value) -> int:
+    """``value`` as a Python int if it is an integer seed in [0, 2**63-1] (numpy integers
+    included); else a ConfigError naming ``key``."""
+    if not _is_int(value):
+        raise ConfigError(key, f"{value!r} is not an integer seed", SEED_ALLOWED)
+    if not 0 <= int(value) <= MAX_SEED:
+        raise ConfigError(key, f"{value} is out of range", SEED_ALLOWED)
+    return int(value)
+
+
+def check_seeds(seeds) -> list[int]:
+    """Explicit replicate seeds: a non-empty 1-d sequence (list, tuple, range, numpy array) of
+    integer seeds, each in [0, 2**63-1]; errors name ``seeds`` or ``seeds[k]``."""
+    if isinstance(seeds, np.ndarray):
+        if seeds.ndim != 1:
+            raise ConfigError("seeds", f"an array of shape {seeds.shape} is not a sequence of seeds", SEEDS_ALLOWED)
+        values = list(seeds)
+    elif isinstance(seeds, str | bytes | Mapping) or not isinstance(seeds, Iterable):
+        raise ConfigError("seeds", f"{seeds!r} is not a sequence of seeds", SEEDS_ALLOWED)
+    else:
+        values = list(seeds)
+    if not values:
+        raise ConfigError("seeds", "no seeds given", SEEDS_ALLOWED)
+    if len(values) > MAX_REPLICATES:
+        raise ConfigError("seeds", f"{len(values):,} seeds is too many", SEEDS_ALLOWED)
+    return [check_seed(f"seeds[{k}]", v) for k, v in enumerate(values)]
+
+
+def check_replicates(value) -> int:
+    allowed = f"an integer in [1, {MAX_REPLICATES:,}]"
+    if not _is_int(value):
+        raise ConfigError("replicates", f"{value!r} is not a positive integer", allowed)
+    if not 1 <= int(value) <= MAX_REPLICATES:
+        raise ConfigError("replicates", f"{value} is out of range", allowed)
+    return int(value)
+
+
+def _config_sections() -> dict[str, object]:
+    """Top-level names a keyword override may start with: the schema's keys (their types) and
+    the config groups that are not keys (``option``, ``irritant``: None)."""
+    from sim import schema
+
+    sections: dict[str, object] = dict(get_type_hints(schema.Config))
+    for group in config_groups():
+        if group != "hydra":
+            sections.setdefault(group, None)
+    return sections
+
+
+def check_params(scenario, options, params: Mapping) -> None:
+    """Check the Python-friendly arguments before Hydra composes them, so that a bad one is a
+    ConfigError naming it: ``scenario`` a config name, ``options`` option names, and each
+    ``section__key`` of ``params`` a key of the schema (``dynamics__spiral_biass`` names
+    ``dynamics.spiral_biass`` and the keys of ``dynamics``)."""
+    if scenario is not None and not isinstance(scenario, str):
+        raise ConfigError("scenario", f"{scenario!r} is not a scenario name", config_groups().get("scenario", []))
+    if options is not None and not isinstance(options, str):
+        if isinstance(options, Mapping) or not isinstance(options, Iterable):
+            raise ConfigError("options", f"{options!r} is not a list of option names", config_groups().get("option", []))
+        for k, o in enumerate(options):
+            if not isinstance(o, str):
+                raise ConfigError(f"options[{k}]", f"{o!r} is not an option name", config_groups().get("option", []))
+    if not params:
+        return
+    groups = config_groups()
+    sections = _config_sections()
+    for name, value in params.items():
+        key = str(name).replace("__", ".")
+        parts = key.split(".")
+        if not isinstance(name, str) or not all(_KEY_PART.fullmatch(p) for p in parts):
+            raise ConfigError(key, f"{name!r} is not a keyword override",
+                              "section__key=value, e.g. dynamics__spiral_bias=0.3 (see `python -m sim.run --cfg job`)")
+        if parts[0] not in sections:
+            raise ConfigError(key, f"unknown section {parts[0]!r}", sorted(sections))
+        if parts[0] in groups and len(parts) == 1:  # a config group choice: dynamics=default, option=[nrc]
+            choices = value if isinstance(value, list | tuple) and parts[0] in ("option", "irritant") else [value]
+            for k, v in enumerate(choices):
+                if not isinstance(v, str):
+                    where = f"{key}[{k}]" if choices is value else key
+                    raise ConfigError(where, f"{v!r} is not the name of a {parts[0]} config", groups[parts[0]])
+            continue
+        _schema_node(sections, parts)
+
+
+_VALUE_HINTS = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
+
+
+def _schema_node(sections: Mapping, parts: list[str]):
+    """The schema type at ``parts`` (None below lists, Any and plain values); a ConfigError
+    naming the key and the keys beside it where the schema has no such key."""
+    node = sections[parts[0]]
+    for depth in range(1, len(parts)):
+        if is_dataclass(node):
+            hints = get_type_hints(node)
+            if parts[depth] not in hints:
+                raise ConfigError(".".join(parts[:depth + 1]), "unknown key", list(hints))
+            node = hints[parts[depth]]
+        elif get_origin(node) is dict:  # roster.<actor>, moves.<move>, crises.types.<type>
+            node = get_args(node)[1]
+        else:  # lists, Any and plain values: Hydra and compile_spec check the rest
+            return None
+    return node
+
+
+def _override_error(err: Exception, scenario, options, params: Mapping) -> ConfigError:
+    """A ConfigError naming the argument whose override Hydra could not compose: ``scenario``,
+    ``options`` or the first keyword override whose addition makes composition fail (composing
+    again only on this error path)."""
+    problem = err.problem if isinstance(err, ConfigError) else (str(err).strip().splitlines() or [type(err).__name__])[0]
+    allowed = err.allowed if isinstance(err, ConfigError) else None
+    keys = {str(k).replace("__", "."): k for k in params}
+    trials: list[tuple[str, list[str]]] = []
+    if scenario is not None:
+        trials.append(("scenario", overrides_from_params(scenario, None)))
+    if options is not None:
+        trials.append(("options", overrides_from_params(scenario, options)))
+    base = overrides_from_params(scenario, options)
+    added: dict = {}
+    for dotted, name in keys.items():
+        added[name] = params[name]
+        trials.append((dotted, base + overrides_from_params(params=added)))
+    for key, overrides in trials:
+        try:
+            load_config(overrides)
+        except Exception:  # noqa: BLE001 - the first argument that fails to compose is the one to name
+            if key in keys:  # a value Hydra could not merge: say what the schema expects there
+                node = _schema_node(_config_sections(), key.split("."))
+                allowed = _VALUE_HINTS.get(node, allowed) if isinstance(node, type) else allowed
+            return ConfigError(key, problem, allowed)
+    return ConfigError(" ".join(keys) or "config", problem, allowed)
+
+
+def _load_config(scenario, options, params: Mapping) -> dict:
+    """The config of the keyword arguments; every failure is a ConfigError naming an argument."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    check_params(scenario, options, params)
+    try:
+        return load_config(overrides_from_params(scenario, options, params))
+    except (ValueError, TypeError, KeyError, HydraException, OmegaConfBaseException) as err:  # ConfigError is a ValueError
+        raise _override_error(err, scenario, options, params) from None
+
+
 class EurosecModel(mesa.Model):
     """Trust and threat among Europe's security actors under negotiated policy moves.
 
@@ -53,7 +210,9 @@ class EurosecModel(mesa.Model):
         rng: integer master seed (replicate 0's seed); defaults to the config's ``seed``.
         replicates: number of replicates advanced together (default: the config's, usually 1).
         seeds: explicit replicate seeds (overrides ``rng``/``replicates`` for the streams).
-        config: a resolved config dict or a compiled ModelSpec; default: ``configs/`` + overrides.
+            Seeds (``rng`` and each of ``seeds``) are integers in [0, 2**63-1], numpy integers included.
+        config: a resolved config dict or a compiled ModelSpec; default: ``configs/`` + overrides
+            (not together with ``scenario``, ``options`` or overrides, which it would ignore).
         scenario, options: shortcuts for ``scenario=...`` and ``option=[...]``.
         record_events: keep the event log (default: the config's ``output.events``; off for the fastest sweeps).
         **params: further overrides, ``section__key=value`` (e.g. ``dynamics__spiral_bias=0.3``).
@@ -62,25 +221,46 @@ class EurosecModel(mesa.Model):
     def __init__(self, rng: int | None = None, *, replicates: int | None = None, seeds: Sequence[int] | None = None,
                  config: Mapping | ModelSpec | None = None, scenario: str | None = None,
                  options: str | Sequence[str] | None = None, record_events: bool | None = None, **params):
+        if rng is not None:
+            rng = check_seed("rng", rng)
+        if seeds is not None:
+            seeds = check_seeds(seeds)
+        if replicates is not None:
+            replicates = check_replicates(replicates)
+            if seeds is not None and replicates != len(seeds):
+                raise ConfigError("replicates", f"{replicates} replicates but {len(seeds)} seeds",
+                                  "the number of seeds, or no replicates when seeds are given")
+        if record_events is not None and not isinstance(record_events, bool | np.bool_):
+            raise ConfigError("record_events", f"{record_events!r} is not a boolean",
+                              "True, False or None (the config's output.events)")
+        if record_events is not None:
+            record_events = bool(record_events)
+        if config is not None:
+            if not isinstance(config, Mapping | ModelSpec):
+                raise ConfigError("config", f"{config!r:.60} ({type(config).__name__}) is not a config",
+                                  "a config dict (sim.config.load_config), a compiled sim.spec.ModelSpec, or None")
+            given = [n for n, v in (("scenario", scenario), ("options", options)) if v is not None] + list(params)
+            if given:
+                raise ConfigError(given[0], "would be ignored: config= gives the whole config",
+                                  "either config=... or scenario/options/section__key overrides, not both")
         if isinstance(config, ModelSpec):
             spec = config
         else:
-            cfg = dict(config) if config is not None else load_config(overrides_from_params(scenario, options, params))
+            cfg = dict(config) if config is not None else _load_config(scenario, options, params)
             spec = compile_spec(cfg)
-        if rng is not None and (isinstance(rng, bool) or not isinstance(rng, int | np.integer)):
-            raise ConfigError("rng", f"{rng!r} is not an integer seed", "an integer")
-        master = int(rng) if rng is not None else int(spec.config.get("seed", 0))
+        master = rng if rng is not None else int(spec.config.get("seed", 0))
+        n_rep = len(seeds) if seeds is not None else (
+            replicates if replicates is not None else int(spec.config.get("replicates", 1)))
+        if record_events is None:
+            record_events = bool((spec.config.get("output") or {}).get("events", True))
+        # a model that would not fit in memory is refused before any seed is drawn or array allocated
+        check_resources(estimate_run(spec, n_rep, record_events=record_events, write=False))
         if seeds is None:
-            n_rep = replicates if replicates is not None else int(spec.config.get("replicates", 1))
-            if isinstance(n_rep, bool) or not isinstance(n_rep, int) or n_rep < 1:
-                raise ConfigError("replicates", f"{n_rep!r} is not a positive integer", "an integer >= 1")
             seeds = replicate_seeds(master, n_rep)
         super().__init__(rng=master)
         self.spec = spec
         self.version = __version__
         self.seeds = np.asarray(seeds, dtype=np.int64)
-        if record_events is None:
-            record_events = bool((spec.config.get("output") or {}).get("events", True))
         self.engine = Engine(spec, self.seeds, self._decide, record_events=record_events)
         self._agents_by_id: dict[str, ActorAgent] = {}
         for a in spec.roster.actors:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# agents.strategies imports only sim.negotiation (numpy), never sim.spec or sim.model: no cycle
+from agents.strategies import STRATEGIES
 from sim.errors import ConfigError, check_range
 
 KINDS = ("state", "faction", "alliance", "union", "organisation", "territory")
@@ -131,6 +133,9 @@ def compile_roster(cfg: Mapping) -> Roster:
                 raise ConfigError(f"{key}.{ref}", f"unknown actor {a.get(ref)!r}", ids)
         if kind == "territory" and (a.get("parent") is None or a.get("patron") is None):
             raise ConfigError(key, f"territory {aid} needs a parent and a patron", "actor ids of the roster")
+        strategy = a.get("strategy", "security_calculus")
+        if not isinstance(strategy, str) or strategy not in STRATEGIES:
+            raise ConfigError(f"{key}.strategy", f"unknown strategy {strategy!r}", sorted(STRATEGIES))
         actors.append(
             ActorSpec(
                 id=aid,
@@ -140,7 +145,7 @@ def compile_roster(cfg: Mapping) -> Roster:
                 capability=check_range(f"{key}.capability", a.get("capability", 0.1), 0.0, 1.0),
                 hawkishness=check_range(f"{key}.hawkishness", a.get("hawkishness", 0.5), 0.0, 1.0),
                 stubbornness=check_range(f"{key}.stubbornness", a.get("stubbornness", 0.5), 0.0, 1.0),
-                strategy=str(a.get("strategy", "security_calculus")),
+                strategy=strategy,
                 members=tuple(members),
                 rule=rule,
                 quota=check_range(f"{key}.quota", a.get("quota", 1.0), 0.0, 1.0),

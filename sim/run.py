@@ -6,7 +6,8 @@
 
 Writes into the Hydra output folder: summary.parquet, dyads.parquet, events.parquet,
 config.yaml (resolved), metadata.json, trajectories.png and narrative.txt; prints the story.
-Bad input exits with status 2 and a one-paragraph message, and leaves no results behind.
+Bad input exits with status 2 and a one-paragraph message, and leaves nothing behind; the
+output folder is checked, created and locked before Hydra starts (sim/app/entry.py).
 """
 
 from __future__ import annotations
@@ -25,20 +26,33 @@ import sim.schema  # noqa: F401  (registers the config schema)
 log = logging.getLogger("eurosec")
 
 
+RESULTS = ("summary.parquet", "dyads.parquet", "events.parquet", "config.yaml", "metadata.json", "narrative.txt",
+           "trajectories.png")
+
+
 def validate(cfg: dict):
-    """The checks a run makes before simulating (used on every job of a sweep before any runs)."""
+    """The checks a run makes before simulating (every job of a sweep, before any runs)."""
     from sim.spec import compile_spec
 
     return compile_spec(cfg)
+
+
+def estimate(cfg: dict, spec):
+    """Memory and disk the run needs (checked against what is free before it starts)."""
+    from sim.resources import estimate_run
+
+    events = bool((cfg.get("output") or {}).get("events", True))
+    return estimate_run(spec, int(cfg.get("replicates", 1)), record_events=events)
 
 
 def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
     """Validate, simulate and write results for a resolved config; return the output paths."""
     from tqdm import tqdm
 
+    from sim.app.manifest import AtomicResults
     from sim.model import EurosecModel
     from sim.narrative import narrative
-    from sim.output import AtomicResults, manifest_text, run_metadata, write_parquet, write_yaml
+    from sim.output import run_metadata, write_parquet, write_yaml
     from sim.plots import trajectories
     from sim.spec import compile_spec
 
@@ -53,7 +67,7 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
     summary, dyads, events = model.summary(), model.dyads(), model.events()
     meta = run_metadata(cfg, model.seeds)
     story = narrative(spec, events, dyads)
-    with AtomicResults(out_dir) as res:
+    with AtomicResults(out_dir, "run", cfg) as res:
         write_parquet(summary, res.path("summary.parquet"), meta, cfg)
         write_parquet(dyads, res.path("dyads.parquet"), meta, cfg)
         write_parquet(events, res.path("events.parquet"), meta, cfg)
@@ -62,9 +76,7 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
         res.path("narrative.txt").write_text("\n".join(story) + "\n")
         if cfg.get("output", {}).get("figure", True):
             trajectories(summary, spec, events, res.path("trajectories.png"))
-        # written last: its presence means the run finished (a resumed sweep skips such jobs)
-        res.path("manifest.json").write_text(manifest_text(cfg))
-        paths = res.commit()
+        paths = res.commit()  # the manifest (file hashes) lands last: a resumed sweep skips verified jobs
     final = summary[summary["step"] == summary["step"].max()]
     return {"paths": paths, "story": story, "final": final, "spec": spec}
 
@@ -83,22 +95,23 @@ def _report(result: dict, out_dir: Path, show_story: bool) -> None:
 
 @hydra.main(config_path="../configs", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    from hydra.types import RunMode
+    from sim.app.jobs import run_job
 
-    from sim.jobs import run_job
-    from sim.output import finished
-
-    hc = HydraConfig.get()
-    out_dir = Path(hc.runtime.output_dir)
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
     container = OmegaConf.to_container(cfg, resolve=True)
-    if hc.mode == RunMode.MULTIRUN and finished(container, out_dir):
-        log.info("job %s: results for this config are complete in %s: skipping", out_dir.name, out_dir)
-        return
-    result = run_job(lambda out: execute(container, out, progress=sys.stderr.isatty()))
+    result = run_job("run", container, lambda out: execute(container, out, progress=sys.stderr.isatty()))
     if result is not None:
         _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", True)))
 
-if __name__ == "__main__":
-    from sim.cli_checks import checked_entry
 
-    checked_entry(main, validate=validate, config_name="config")
+def app():
+    """This app as the checked entry point sees it (sim.app.entry)."""
+    from sim.app.entry import App
+
+    return App(kind="run", config_name="config", validate=validate, estimate=estimate, results=RESULTS)
+
+
+if __name__ == "__main__":
+    from sim.app.entry import checked_entry
+
+    checked_entry(main, app())

@@ -124,7 +124,7 @@ class OutputConfig:
     dyad_period: int = 1
     # null, an int k (the first k replicates) or a list of indices; Any because OmegaConf has no
     # Union of int and list (sim.records.check_replicate_selection checks it)
-    dyad_replicates: Any = None
+    dyad_replicates: Any = 20
     figure: bool = True
     narrative: bool = True
     affected_states: list[str] = field(default_factory=lambda: ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"])

@@ -6,6 +6,7 @@ and every failure is a :class:`~sim.errors.ConfigError` naming the key and allow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,24 @@ from sim.effects import Conflict
 from sim.moves import MoveSpec, check_combination, compile_move
 from sim.records import check_replicate_selection
 from sim.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
+
+MAX_SEED = 2**63 - 1  # seeds (the config's ``seed``, EurosecModel's ``rng`` and ``seeds``) are in [0, MAX_SEED]
+MAX_REPLICATES = 10_000_000
+
+# Names that end up in file and folder names (scenario.name is part of the Hydra output folder,
+# outputs/DATE/TIME_${scenario.name}_seed${seed}) or come from user files (move ids).
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+SAFE_NAME_ALLOWED = "letters, digits, _ . - (at most 64, starting with a letter or digit)"
+
+
+def check_name(key: str, value) -> str:
+    """Return ``value`` if it is safe as (part of) a file name: 1-64 letters, digits, ``_``,
+    ``.`` and ``-``, starting with a letter or digit, without ``..``; else raise a ConfigError."""
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{value!r} is not a name (a string)", SAFE_NAME_ALLOWED)
+    if not SAFE_NAME.fullmatch(value) or ".." in value:
+        raise ConfigError(key, f"{value!r} is not a safe name", SAFE_NAME_ALLOWED)
+    return value
 
 
 @dataclass(frozen=True)
@@ -139,8 +158,8 @@ def _check_conflict_sites(moves, slots) -> None:
 def compile_spec(cfg: Mapping) -> ModelSpec:
     """Validate ``cfg`` (a plain nested dict, e.g. from OmegaConf.to_container) into a spec."""
     _check_keys(cfg)
-    check_int("seed", cfg.get("seed", 0), 0, 2**63 - 1)
-    check_int("replicates", cfg.get("replicates", 1), 1, 10_000_000)
+    check_int("seed", cfg.get("seed", 0), 0, MAX_SEED)
+    check_int("replicates", cfg.get("replicates", 1), 1, MAX_REPLICATES)
     roster = compile_roster(_section(cfg, "roster"))
     d = _section(cfg, "dynamics")
     bounds = list(d.get("trust_bounds", [0.01, 0.99]))
@@ -182,9 +201,12 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     c = _section(cfg, "crises")
     slots, crisis_types = compile_crises(c, roster)
     s = _section(cfg, "scenario")
+    scenario_name = check_name("scenario.name", s.get("name", "scenario"))
     start = parse_start("scenario.start_date", s.get("start_date", "2010-01"))
     horizon = check_int("scenario.horizon", s.get("horizon", 120), 1, 12_000)
     moves_cfg = _section(cfg, "moves")
+    for mid in moves_cfg:
+        check_name(f"moves.{mid}", mid)
     moves = tuple(
         compile_move(mid, k, mcfg or {}, roster, crisis_types, horizon) for k, (mid, mcfg) in enumerate(moves_cfg.items())
     )
@@ -208,7 +230,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         suspension_months=check_int("crises.suspension_months", c.get("suspension_months", 12), 0, 1200),
         suspension_base=check_range("crises.suspension_base", c.get("suspension_base", 0.8), 0.0, 1.0),
         attribution_bias=check_range("crises.attribution_bias", c.get("attribution_bias", 2.0), 0.0, 10.0),
-        scenario_name=str(s.get("name", "scenario")),
+        scenario_name=scenario_name,
         start=start,
         horizon=horizon,
         initial=initial_matrices(s, roster),
@@ -219,5 +241,5 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(o.get("affected_states") or [])),
         west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(o.get("west") or [])),
         dyad_period=check_int("output.dyad_period", o.get("dyad_period", 1), 0, 12_000),
-        dyad_replicates=check_replicate_selection("output.dyad_replicates", o.get("dyad_replicates")),
+        dyad_replicates=check_replicate_selection("output.dyad_replicates", o.get("dyad_replicates", 20)),
     )

@@ -126,10 +126,14 @@ class Structures:
 
 
 # ------------------------------------------------------------------ responses
-def clause_assistance(eng, rows, slot, step: int) -> list[str]:
+def clause_assistance(eng, rows, slot, step: int) -> dict[str, np.ndarray]:
     """Parties of clauses in force that cover this crisis type assist its victims: a costly
-    conciliatory signal (assistance_cost * strength) seen by everyone."""
-    used = []
+    conciliatory signal (assistance_cost * strength) seen by everyone.
+
+    Returns, for each clause that assisted in at least one of ``rows``, its name and a (len(rows),)
+    bool mask of the rows in which it assisted (clauses of the same name are merged), in the
+    order the clauses first assisted."""
+    used: dict[str, np.ndarray] = {}
     victims = set(slot.victims)
     if not victims:
         return used
@@ -144,7 +148,7 @@ def clause_assistance(eng, rows, slot, step: int) -> list[str]:
             eng.log.add("assistance", step, rows[on], move=move.id, actor=",".join(eng.ids[p] for p in helping),
                         counterpart=",".join(eng.ids[v] for v in slot.victims), value=e.assistance_cost * s[on],
                         reason=f"{e.name}: assistance against {slot.type}")
-            used.append(e.name)
+            used[e.name] = used[e.name] | on if e.name in used else on
     return used
 
 

@@ -92,7 +92,8 @@ def test_unknown_option_or_key_exits_non_zero_before_running(cli, tmp_path, over
 @pytest.mark.parametrize("override", ["option=[nrc,zzz]", "option=zzz", "scenario=atlantis", "-m option=nrc,zzz"])
 def test_unknown_option_names_the_group_and_lists_choices(cli, tmp_path, override):
     out = tmp_path / "run"
-    proc = cli(f"hydra.run.dir={out}", f"hydra.sweep.dir={out}", *override.split())
+    flags, values = [a for a in override.split() if a.startswith("-")], [a for a in override.split() if "=" in a]
+    proc = cli(*flags, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}", *values)
     assert proc.returncode == 2, proc.stderr
     message = [line for line in proc.stderr.splitlines() if line.startswith("eurosec:")]
     assert len(message) == 1

@@ -99,12 +99,13 @@ def test_aggregate_reports_jobs_without_results(tmp_path):
     proc = run_compare("-m", "stage=baseline_2010,postwar_2008", "replicates=6", "arms=[nrc]", "progress=false",
                        f"hydra.sweep.dir={sweep}")
     assert proc.returncode == 0, proc.stderr
-    (sweep / "1" / "manifest.json").unlink()  # as if job 1 had failed
+    (sweep / "1" / "manifest.json").unlink()  # as if job 1 had been interrupted
     agg = subprocess.run([sys.executable, "-m", "experiments.aggregate", str(sweep)], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
-    assert agg.returncode == 0, agg.stderr
-    assert "1 job(s) combined, 1 without results: 1" in agg.stdout
-    assert set(pd.read_parquet(sweep / "effects.parquet")["job"]) == {"0"}
+    assert agg.returncode == 1, agg.stderr  # incomplete
+    assert "1 job(s) combined, 1 without results: 1" in agg.stdout and "INCOMPLETE" in agg.stdout
+    assert set(pd.read_parquet(sweep / "effects.incomplete.parquet")["job"]) == {"0"}
+    assert not (sweep / "effects.parquet").exists(), "a partial dataset must not look complete"
 
 
 def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunking(tmp_path):
@@ -135,7 +136,7 @@ def test_arms_in_parallel_processes_give_the_same_results_as_one_process(tmp_pat
         pd.testing.assert_frame_equal(a, b, obj=table)
 
 
-@pytest.mark.parametrize("override, key", [("arms=[nrc],[nrc,zzz]", "arms"), ("stage=baseline_2010,atlantis", "stage")])
+@pytest.mark.parametrize("override, key", [("arms=[nrc],[nrc,zzz]", "arms[1]"), ("stage=baseline_2010,atlantis", "stage")])
 def test_bad_sweep_values_fail_before_any_job_runs(tmp_path, override, key):
     sweep = tmp_path / "sweep"
     proc = run_compare("-m", override, "replicates=4", f"hydra.sweep.dir={sweep}")

@@ -12,6 +12,7 @@ import copy
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import dynamics as dyn
@@ -413,6 +414,42 @@ def test_solidarity_clause_turns_attack_on_russia_into_trust_gain():
     assert (t_clause > t_no).all()
     assert t_clause.mean() > t_calm.mean() + 0.05  # the attacks, answered with assistance, build trust
     assert t_no.mean() < t_calm.mean() - 0.02  # unanswered, they cost trust
+
+
+def test_crisis_reason_names_assistance_only_in_the_replicates_assisted():
+    """In a batch where the solidarity clause is agreed in some replicates only, a crisis that
+    strikes several replicates at once says "assistance under solidarity" exactly in those where
+    the clause assisted (an 'assistance' event at that step for that crisis), and a replicate
+    run alone logs the same events as in the batch."""
+    kwargs = dict(scenario="baseline_2010", options=["solidarity"], record_events=True)
+    batch = EurosecModel(rng=1, replicates=24, **kwargs).run()
+    ev = batch.events()
+    agreed = set(ev.query("kind == 'enacted'").loc[lambda e: e["move"].astype(str) == "solidarity", "replicate"])
+    assert 0 < len(agreed) < batch.replicates
+    victims = {(s.type, s.label): ",".join(batch.spec.ids[v] for v in s.victims) for s in batch.spec.slots}
+    assist = ev[ev["kind"] == "assistance"]
+    assisted = {(r, s, reason.split(": assistance against ")[1], str(v))
+                for r, s, reason, v in zip(assist["replicate"], assist["step"], assist["reason"], assist["counterpart"])}
+    crises = ev[ev["kind"] == "crisis"]
+    helped = np.array([(r, s, str(t), victims[(str(t), str(site))]) in assisted
+                       for r, s, t, site in zip(crises["replicate"], crises["step"], crises["detail"], crises["counterpart"])])
+    mentions = crises["reason"].str.contains("assistance under solidarity").to_numpy(dtype=bool)
+    assert helped.any() and (mentions == helped).all()
+    assert not crises["replicate"][mentions].isin(set(range(batch.replicates)) - agreed).any()
+    # the bug this guards against: a crisis striking assisted and unassisted replicates in one month
+    crises = crises.assign(helped=helped)
+    mixed = crises.groupby(["step", "detail", "counterpart"], observed=True)["helped"].agg(lambda h: h.any() and not h.all())
+    assert mixed.any()
+    step, detail, site = mixed[mixed].index[0]
+    hit = crises[(crises["step"] == step) & (crises["detail"] == detail) & (crises["counterpart"] == site)]
+
+    def rows(frame):
+        frame = frame.drop(columns="replicate").reset_index(drop=True)
+        return frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+    for r in (hit.loc[hit["helped"], "replicate"].iloc[0], hit.loc[~hit["helped"], "replicate"].iloc[0]):
+        alone = EurosecModel(rng=int(batch.seeds[r]), **kwargs).run().events()
+        pd.testing.assert_frame_equal(rows(alone), rows(ev[ev["replicate"] == r]))
 
 
 # --------------------------------------------------------------- composite decisions

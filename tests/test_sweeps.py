@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import experiments.combinations as combinations
 import experiments.compare_options as compare_options
-from sim.cli_checks import check_sweep
+import sim.run
+from sim.app.entry import App, check_jobs
 from sim.errors import ConfigError
-from sim.run import validate as validate_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,15 @@ def one_message(proc: subprocess.CompletedProcess) -> str:
 
 # ---------------------------------------------------------------- bad sweep input: nothing runs
 
+def check_sweep(argv: list[str], config_name: str, validate) -> int:
+    """Compose and validate every job of ``argv`` as the entry point does; the number of jobs."""
+    comp = check_jobs(App(kind="test", config_name=config_name, validate=validate), argv)
+    return 0 if comp is None else len(comp.jobs)
+
+
+validate_run = sim.run.validate
+
+
 def test_sweep_jobs_are_expanded_like_hydras_basic_sweeper():
     seen = []
     n = check_sweep(["-m", "seed=1,2", "replicates=range(2,4)", "scenario=baseline_2010"], "config",
@@ -42,11 +52,17 @@ def test_sweep_jobs_are_expanded_like_hydras_basic_sweeper():
     assert seen == [(s, r, "baseline_2010") for s in (1, 2) for r in (2, 3)]
 
 
-def test_a_single_run_is_not_validated_twice():
-    def fail(cfg):
-        raise AssertionError("a single run validates in its job only")
+def test_a_single_run_is_validated_before_hydra_starts_and_printing_runs_are_not():
+    seen = []
+    assert check_sweep(["scenario=baseline_2010", "replicates=3"], "config", lambda cfg: seen.append(cfg)) == 1
+    assert seen[0]["replicates"] == 3
+    with pytest.raises(ConfigError) as err:
+        check_sweep(["dynamics.spiral_bias=7"], "config", validate_run)
+    assert err.value.key == "dynamics.spiral_bias" and "sweep job" not in str(err.value)
 
-    assert check_sweep(["dynamics.spiral_bias=7", "replicates=3"], "config", fail) == 0
+    def fail(cfg):
+        raise AssertionError("a run that only prints is not validated")
+
     assert check_sweep(["--cfg", "job", "-m", "seed=1,2"], "config", fail) == 0
 
 
@@ -78,10 +94,9 @@ def test_a_bad_job_of_a_comparison_sweep_is_found_by_the_apps_own_checks(argv, k
 
 
 def test_a_bad_outcome_in_a_combinations_sweep_is_found_before_any_job():
-    from experiments.combinations import arms
-
     with pytest.raises(ConfigError) as err:
-        check_sweep(["-m", "options=[nrc]", "orderings=[]", "outcome=mean_trust,trust_RUS_MARS"], "combinations", arms)
+        check_sweep(["-m", "options=[nrc]", "orderings=[]", "outcome=mean_trust,trust_RUS_MARS"], "combinations",
+                    combinations.arms)
     assert err.value.key == "outcome" and "sweep job 1: outcome=trust_RUS_MARS" in str(err.value)
     assert "trust_RUS_NATO" in err.value.allowed
 
@@ -168,11 +183,12 @@ def test_a_failing_job_is_recorded_and_the_others_are_aggregated(tmp_path, launc
     assert failure["type"] == "RuntimeError" and "simulated failure" in failure["message"]
     assert "stage=postwar_2008" in failure["overrides"] and "Traceback" in failure["traceback"]
     assert not list(bad.glob("*.parquet")) and not list(bad.glob(".partial*")) and not (bad / "manifest.json").exists()
-    # the end-of-sweep aggregation ran and combined only the good job
-    combined = pd.read_parquet(sweep / "finals.parquet")
+    # the end-of-sweep aggregation ran and combined only the good job, in tables named incomplete
+    assert not (sweep / "finals.parquet").exists()
+    combined = pd.read_parquet(sweep / "finals.incomplete.parquet")
     assert set(combined["job"]) == {"0"} and set(combined["stage"]) == {"baseline_2010"}
     summary = json.loads((sweep / "aggregate.json").read_text())
-    assert summary["finished"] == ["0"] and [f["job"] for f in summary["failed"]] == ["1"]
+    assert summary["finished"] == ["0"] and [f["job"] for f in summary["failed"]] == ["1"] and not summary["complete"]
     assert summary["failed"][0]["error"] == error
     # the log names the failed job, its overrides and its error, and says how to retry
     assert f"job 1 failed (stage=postwar_2008 replicates=4 arms=[nrc] progress=False): {error}" in output
@@ -191,8 +207,10 @@ def test_a_failing_job_is_recorded_and_the_others_are_aggregated(tmp_path, launc
         assert (sweep / "0" / "finals.parquet").stat().st_mtime_ns == stamp
         assert (bad / "manifest.json").exists() and not (bad / "failure.json").exists()
         summary = json.loads((sweep / "aggregate.json").read_text())
-        assert summary == {"finished": ["0", "1"], "failed": [], "unfinished": []}
+        assert summary["complete"] and summary["finished"] == ["0", "1"]
+        assert not any(summary[k] for k in ("failed", "corrupt", "unfinished", "foreign"))
         assert set(pd.read_parquet(sweep / "finals.parquet")["stage"]) == {"baseline_2010", "postwar_2008"}
+        assert not list(sweep.glob("*.incomplete.parquet")), "the incomplete tables were replaced"
 
 
 def test_a_failing_single_run_exits_non_zero_and_writes_nothing(tmp_path):

@@ -13,8 +13,8 @@ import numpy as np
 
 from agents.strategies import STRATEGIES, Strategy
 from sim.errors import ConfigError
-from sim.negotiation import ProposalView
-from sim.roster import ActorSpec
+from sim.mechanisms.negotiation import ProposalView
+from sim.config.roster import ActorSpec
 
 
 class ActorAgent(mesa.Agent):

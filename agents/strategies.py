@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.negotiation import ProposalView
+from sim.mechanisms.negotiation import ProposalView
 
 
 class Strategy:

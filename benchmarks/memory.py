@@ -150,7 +150,7 @@ def estimate(app: str, overrides: list[str]):
 
     if app == "run":
         from sim.config import load_config
-        from sim.spec import compile_spec
+        from sim.config.spec import compile_spec
 
         cfg = load_config(overrides)
         return resources.estimate_config(cfg, compile_spec(cfg))

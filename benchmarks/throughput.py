@@ -20,7 +20,7 @@ import mesa
 
 from experiments.ensemble import arm_spec
 from sim.model import EurosecModel
-from sim.output import write_parquet
+from sim.output.files import write_parquet
 
 
 def main() -> None:

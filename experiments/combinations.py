@@ -36,7 +36,7 @@ from sim.app.jobs import run_job  # noqa: E402
 from sim.app.manifest import AtomicResults  # noqa: E402
 from sim.config import config_groups  # noqa: E402
 from sim.errors import ConfigError, check_int  # noqa: E402
-from sim.output import write_parquet, write_yaml  # noqa: E402
+from sim.output.files import write_parquet, write_yaml  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
 

@@ -34,7 +34,7 @@ from sim.app.jobs import run_job
 from sim.app.manifest import AtomicResults
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
-from sim.output import run_metadata, write_parquet, write_yaml
+from sim.output.files import run_metadata, write_parquet, write_yaml
 
 log = logging.getLogger("eurosec.compare")
 

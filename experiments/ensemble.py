@@ -23,10 +23,11 @@ from sim.app.folders import watch_parent
 from sim.config import load_config
 from sim.errors import ConfigError, check_int, check_range
 from sim.model import EurosecModel
-from sim.records import check_replicate_selection, empty_dyads, selected_replicates
+from sim.config.selection import check_replicate_selection, selected_replicates
+from sim.output.records import empty_dyads
 from sim.resources import check_resources, estimate_ensemble
-from sim.spec import ModelSpec, compile_spec
-from sim.streams import replicate_seeds
+from sim.config.spec import ModelSpec, compile_spec
+from sim.numerics.streams import replicate_seeds
 
 log = logging.getLogger("eurosec.ensemble")
 
@@ -169,7 +170,7 @@ def _finals(model: EurosecModel, offset: int, s: pd.DataFrame) -> pd.DataFrame:
     out["replicate"] += offset
     eng = model.engine
     for m in model.spec.moves:
-        out[f"agreed_{m.id}"] = eng.enacted_at[:, m.index] >= 0
+        out[f"agreed_{m.id}"] = eng.book.enacted_at[:, m.index] >= 0
     return out
 
 

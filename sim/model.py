@@ -19,13 +19,14 @@ import numpy as np
 from agents.actors import ActorAgent, CompositeAgent
 from sim import __version__
 from sim.config import config_groups, load_config
-from sim.engine import Engine
+from sim.core.engine import Engine
+from sim.core.state import MoveStatus  # noqa: F401  (re-exported: model.move_status(...) == MoveStatus.IN_FORCE)
 from sim.errors import ConfigError
-from sim.negotiation import ProposalView
-from sim.records import Recorder
+from sim.mechanisms.negotiation import ProposalView
+from sim.output.records import Recorder
 from sim.resources import check_resources, estimate_run
-from sim.spec import MAX_REPLICATES, MAX_SEED, ModelSpec, compile_spec
-from sim.streams import replicate_seeds
+from sim.config.spec import MAX_REPLICATES, MAX_SEED, ModelSpec, compile_spec
+from sim.numerics.streams import replicate_seeds
 
 
 def overrides_from_params(scenario=None, options=None, params: Mapping | None = None) -> list[str]:
@@ -99,7 +100,7 @@ def check_replicates(value) -> int:
 def _config_sections() -> dict[str, object]:
     """Top-level names a keyword override may start with: the schema's keys (their types) and
     the config groups that are not keys (``option``, ``irritant``: None)."""
-    from sim import schema
+    from sim.config import schema
 
     sections: dict[str, object] = dict(get_type_hints(schema.Config))
     for group in config_groups():
@@ -238,7 +239,7 @@ class EurosecModel(mesa.Model):
         if config is not None:
             if not isinstance(config, Mapping | ModelSpec):
                 raise ConfigError("config", f"{config!r:.60} ({type(config).__name__}) is not a config",
-                                  "a config dict (sim.config.load_config), a compiled sim.spec.ModelSpec, or None")
+                                  "a config dict (sim.config.load_config), a compiled sim.config.spec.ModelSpec, or None")
             given = [n for n, v in (("scenario", scenario), ("options", options)) if v is not None] + list(params)
             if given:
                 raise ConfigError(given[0], "would be ignored: config= gives the whole config",
@@ -317,6 +318,19 @@ class EurosecModel(mesa.Model):
 
     def threat(self, observer: str, target: str) -> np.ndarray:
         return self.engine.state.threat[:, self.index(observer), self.index(target)].copy()
+
+    def move_status(self, move_id: str) -> np.ndarray:
+        """(R,) where move ``move_id`` stands in each replicate, as :class:`MoveStatus` codes
+        (compare with ``MoveStatus.IN_FORCE``, ``FAILED``, ...)."""
+        return self.engine.book.status[:, self.spec.move(move_id).index].copy()
+
+    def enacted_month(self, move_id: str) -> np.ndarray:
+        """(R,) month in which ``move_id`` entered into force in each replicate, -1 if it never did."""
+        return self.engine.book.enacted_at[:, self.spec.move(move_id).index].copy()
+
+    def attempts(self, move_id: str) -> np.ndarray:
+        """(R,) how many times ``move_id`` has been tabled in each replicate."""
+        return self.engine.book.attempts[:, self.spec.move(move_id).index].copy()
 
     def summary(self):
         return self.recorder.summary_frame()

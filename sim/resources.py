@@ -35,7 +35,7 @@ by phase inside a run, resetting it through /proc/self/clear_refs):
 
 - BASE_RUN 400 MB: ``python -m sim.run replicates=1`` peaks at 345 MB (246 MB after importing
   numpy, pandas, pyarrow, numba, hydra, matplotlib; then the cached kernels); the first run on a
-  machine compiles the kernels (+35 MB), and glibc keeps freed blocks (sim/allocator.py raises
+  machine compiles the kernels (+35 MB), and glibc keeps freed blocks (sim/numerics/allocator.py raises
   its trim threshold to 128 MB): 400.
 - STATE_MATRICES 12, STREAM_COPIES 1, MONTH_BLOCK 60, GENERATOR_BYTES 1100, SEED_BYTES 200:
   the engine keeps 8 (R, n, n) float64 arrays (own, social, trust, threat, posture, irritant
@@ -268,7 +268,7 @@ def _parts(parts: Mapping[str, float]) -> dict[str, int]:
 
 # ------------------------------------------------------------------ sizes read from the spec
 def summary_columns(spec) -> int:
-    """Columns of the per-step summary (sim.records.Recorder.columns), without building one."""
+    """Columns of the per-step summary (sim.output.records.Recorder.columns), without building one."""
     ids = spec.ids
     c = 3 + 2 * len(spec.key_dyads)
     for _ in spec.affected:
@@ -383,7 +383,7 @@ def _option(options: list, at, R: int, setting: str, part: str, **change) -> Non
 def estimate_config(cfg: Mapping, spec=None, write: bool = True) -> Estimate:
     """The estimate of ``python -m sim.run`` for a resolved config (``spec``: its compiled spec)."""
     if spec is None:
-        from sim.spec import compile_spec
+        from sim.config.spec import compile_spec
 
         spec = compile_spec(cfg)
     events = bool((cfg.get("output") or {}).get("events", True))

@@ -21,7 +21,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-import sim.schema  # noqa: F401  (registers the config schema)
+import sim.config.schema  # noqa: F401  (registers the config schema)
 
 log = logging.getLogger("eurosec")
 
@@ -32,7 +32,7 @@ RESULTS = ("summary.parquet", "dyads.parquet", "events.parquet", "config.yaml", 
 
 def validate(cfg: dict):
     """The checks a run makes before simulating (every job of a sweep, before any runs)."""
-    from sim.spec import compile_spec
+    from sim.config.spec import compile_spec
 
     return compile_spec(cfg)
 
@@ -51,10 +51,10 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
 
     from sim.app.manifest import AtomicResults
     from sim.model import EurosecModel
-    from sim.narrative import narrative
-    from sim.output import run_metadata, write_parquet, write_yaml
-    from sim.plots import trajectories
-    from sim.spec import compile_spec
+    from sim.output.narrative import narrative
+    from sim.output.files import run_metadata, write_parquet, write_yaml
+    from sim.output.plots import trajectories
+    from sim.config.spec import compile_spec
 
     spec = compile_spec(cfg)
     model = EurosecModel(config=spec)

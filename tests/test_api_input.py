@@ -16,8 +16,8 @@ from agents.strategies import STRATEGIES
 from sim.config import config_groups, load_config
 from sim.errors import ConfigError
 from sim.model import EurosecModel
-from sim.roster import compile_roster
-from sim.spec import SAFE_NAME_ALLOWED, check_name, compile_spec
+from sim.config.roster import compile_roster
+from sim.config.spec import SAFE_NAME_ALLOWED, check_name, compile_spec
 
 MAX_SEED = 2**63 - 1
 
@@ -189,8 +189,8 @@ def test_every_registered_strategy_compiles():
 
 def test_strategy_registry_does_not_import_the_model():
     """sim.roster imports agents.strategies: that must not pull in sim.spec or sim.model (a cycle)."""
-    code = ("import sys, agents.strategies; bad = {'sim.spec', 'sim.model', 'sim.roster', 'agents.actors'} & set(sys.modules);"
-            "assert not bad, bad; import sim.roster, sim.spec, sim.model")
+    code = ("import sys, agents.strategies; bad = {'sim.config.spec', 'sim.model', 'sim.config.roster', 'agents.actors'} & set(sys.modules);"
+            "assert not bad, bad; import sim.config.roster, sim.spec, sim.model")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import schema
+from sim.config import schema
 
 pytestmark = pytest.mark.slow
 

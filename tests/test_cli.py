@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.output import read_metadata
+from sim.output.files import read_metadata
 
 FILES = {"summary.parquet", "dyads.parquet", "events.parquet", "config.yaml", "metadata.json", "narrative.txt",
          "trajectories.png"}

@@ -17,8 +17,8 @@ from experiments.ensemble import arm_spec, dyad_settings, run_arm
 from sim.config import load_config
 from sim.errors import ConfigError
 from sim.model import EurosecModel
-from sim.spec import compile_spec
-from sim.streams import replicate_seeds
+from sim.config.spec import compile_spec
+from sim.numerics.streams import replicate_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 

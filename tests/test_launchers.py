@@ -34,7 +34,7 @@ def hydra_node(config_name: str, *overrides: str):
 
     import experiments.combinations  # noqa: F401  (register the apps' schemas)
     import experiments.compare_options  # noqa: F401
-    import sim.schema  # noqa: F401
+    import sim.config.schema  # noqa: F401
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         return compose(config_name, list(overrides), return_hydra_config=True).hydra

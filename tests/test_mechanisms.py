@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import dynamics as dyn
+from sim.mechanisms import dynamics as dyn
 from sim.config import load_config
 from sim.model import EurosecModel
 
@@ -217,7 +217,7 @@ def test_ending_contingency_planning_lowers_mutual_threat():
     control_cfg = copy.deepcopy(cfg)
     del control_cfg["moves"]["no_contingency"]
     deal, control = run(cfg, R), run(control_cfg, R)
-    assert (deal.engine.enacted_at[:, 0] == cfg["moves"]["no_contingency"]["start"]).all()
+    assert (deal.engine.book.enacted_at[:, 0] == cfg["moves"]["no_contingency"]["start"]).all()
     for a, b in (("RUS", "NATO"), ("NATO", "RUS")):
         diff = deal.threat(a, b) - control.threat(a, b)
         assert diff.mean() < -0.05, (a, b)
@@ -324,7 +324,7 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
     """All of a month's crises are resolved in one pass (crises.resolve). Their damage is hostile
     evidence and threat shocks only, which commute, so the sum must equal the documented strike
     applied slot by slot with the blame weights of crises.blame_weights, escalations included."""
-    from sim import crises
+    from sim.mechanisms import crises
 
     model = EurosecModel(rng=3, replicates=6, config=make_cfg(crises=False), record_events=False)
     eng, d = model.engine, model.spec.dynamics
@@ -386,7 +386,7 @@ def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
 
     with_nrc = (arm(True, False), arm(True, True))
     without = (arm(False, False), arm(False, True))
-    assert (with_nrc[1].engine.status[:, 0] == 1).all()
+    assert (with_nrc[1].engine.book.status[:, 0] == 1).all()
     assert with_nrc[1].summary()["crises"].sum() > 3 * R
     for pair in (("EFL", "RUS"), ("RUS", "EFL"), ("WEU", "RUS"), ("USA", "RUS")):
         assert loss(pair, *without) > 0.3, pair
@@ -409,7 +409,7 @@ def test_solidarity_clause_turns_attack_on_russia_into_trust_gain():
         return run(cfg, R, seed=12)
 
     clause, no_clause, calm = arm(True, True), arm(True, False), arm(False, True)
-    assert (clause.engine.status[:, 0] == 1).all() and (no_clause.engine.status[:, 0] == 1).all()
+    assert (clause.engine.book.status[:, 0] == 1).all() and (no_clause.engine.book.status[:, 0] == 1).all()
     t_clause, t_no, t_calm = (m.trust("RUS", "NATO") for m in (clause, no_clause, calm))
     assert (t_clause > t_no).all()
     assert t_clause.mean() > t_calm.mean() + 0.05  # the attacks, answered with assistance, build trust

@@ -69,8 +69,8 @@ def test_bad_keyword_override_is_a_config_error():
 
 
 def test_fused_monthly_update_equals_the_pure_kernels():
-    """The engine's in-place monthly update computes exactly the equations of sim/dynamics.py."""
-    from sim import dynamics as dyn
+    """The engine's in-place monthly update computes exactly the equations of sim/mechanisms/dynamics.py."""
+    from sim.mechanisms import dynamics as dyn
 
     model = EurosecModel(rng=5, replicates=4, scenario="baseline_2010", options="nrc,no_contingency")
     model.run(40)  # agreements, crises and commitments have moved the state away from equilibrium
@@ -94,8 +94,8 @@ def test_fused_monthly_update_equals_the_pure_kernels():
 
 
 def test_allocator_tuning_is_idempotent_and_can_be_switched_off(monkeypatch):
-    """sim/allocator.py runs once per process (Engine calls it each time); the opt-out is honoured."""
-    import sim.allocator as alloc
+    """sim/numerics/allocator.py runs once per process (Engine calls it each time); the opt-out is honoured."""
+    import sim.numerics.allocator as alloc
 
     first = alloc.tune_allocator()
     assert alloc.tune_allocator() is first  # second call: no new mallopt, same answer

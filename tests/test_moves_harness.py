@@ -29,9 +29,10 @@ import pytest
 import yaml
 
 from sim.config import CONFIG_DIR, config_groups, load_config
-from sim.effects import EFFECT_TYPES
+from sim.mechanisms.effects import EFFECT_TYPES
 from sim.model import EurosecModel
-from sim.roster import compile_roster
+from sim.config.roster import compile_roster
+from sim.core.state import MoveStatus
 
 R = 6  # replicates per arm (vectorised)
 SEED = 2010
@@ -154,7 +155,7 @@ class Run:
 
     def live(self, mid: str, month: int = HORIZON) -> np.ndarray:
         """(R,) whether the move is in force at the end of ``month`` (a commitment's breach ends it)."""
-        return self.snaps["status"][month][:, self.model.spec.move(mid).index] == self.model.engine.IN_FORCE
+        return self.snaps["status"][month][:, self.model.spec.move(mid).index] == MoveStatus.IN_FORCE
 
     def of(self, kind: str, move: str | None = None):
         ev = self.events[self.events["kind"] == kind]
@@ -173,14 +174,14 @@ def simulate(cfg: dict, horizon: int = HORIZON) -> Run:
     eng = model.engine
     snaps = {k: [getattr(eng.state, k).copy()] for k in SNAP}
     snaps["human_security"] = [eng.human_security.value.copy()]
-    snaps["status"] = [eng.status.copy()]
+    snaps["status"] = [eng.book.status.copy()]
     strength = [{k: v.copy() for k, v in eng.structures.strength.items()}]
     for _ in range(horizon):
         model.step()
         for k in SNAP:
             snaps[k].append(getattr(eng.state, k).copy())
         snaps["human_security"].append(eng.human_security.value.copy())
-        snaps["status"].append(eng.status.copy())
+        snaps["status"].append(eng.book.status.copy())
         strength.append({k: v.copy() for k, v in eng.structures.strength.items()})
     return Run(model, snaps, strength, model.events(), model.summary())
 
@@ -221,7 +222,7 @@ def test_move_is_enacted_in_its_month_when_every_decider_accepts(group, mid):
     assert move.effects, f"{mid} has no effects"
     # nothing happens in the calm month before the move is tabled
     assert (run.summary.loc[run.summary["step"] == 1, "agreements_reached"] == 0).all()
-    assert (eng.enacted_at[:, move.index] == START).all()
+    assert (eng.book.enacted_at[:, move.index] == START).all()
     props, enacted = run.of("proposal", mid), run.of("enacted", mid)
     assert (props["step"] == START).all() and props["replicate"].nunique() == R and len(props) == R
     assert (enacted["step"] == START).all() and enacted["replicate"].nunique() == R and len(enacted) == R
@@ -249,11 +250,11 @@ def test_move_is_never_enacted_when_every_decider_rejects(group, mid):
     if move.unilateral:
         # nobody is asked, so nobody can refuse: a unilateral step goes ahead regardless
         assert len(run.of("vote", mid)) == 0
-        assert (eng.enacted_at[:, move.index] == START).all()
+        assert (eng.book.enacted_at[:, move.index] == START).all()
         return
     assert len(run.of("enacted", mid)) == 0
-    assert (eng.enacted_at[:, move.index] == -1).all()
-    assert (eng.status[:, move.index] == eng.FAILED).all()
+    assert (eng.book.enacted_at[:, move.index] == -1).all()
+    assert (eng.book.status[:, move.index] == MoveStatus.FAILED).all()
     props, outcome = run.of("proposal", mid), run.of("outcome", mid)
     expected = [START + gap * a for a in range(attempts)]
     for r in range(R):
@@ -468,7 +469,7 @@ def check_commitment(mid, k, e, run):
     obs, tgt = e.pairs()
     # a breach ends the move: every replicate where it ended has its breach event, in that month
     breaches = run.of("breach", mid)
-    ended = np.flatnonzero(eng.status[:, move.index] == eng.ENDED)
+    ended = np.flatnonzero(eng.book.status[:, move.index] == MoveStatus.ENDED)
     assert sorted(breaches["replicate"]) == sorted(ended)
     for row in breaches.itertuples():
         assert row.step >= START and not run.live(mid, row.step)[row.replicate]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from agents.strategies import STRATEGIES
 from sim.config import load_config
 from sim.model import EurosecModel
-from sim.roster import COMPOSITE_KINDS
+from sim.config.roster import COMPOSITE_KINDS
 
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REPLICATES = 4
@@ -37,7 +37,7 @@ def _default_config() -> dict:
 # ------------------------------------------------------------------------- parameters
 @st.composite
 def dynamics_params(draw) -> dict:
-    """Every dynamics parameter, uniformly inside the range sim/spec.py accepts."""
+    """Every dynamics parameter, uniformly inside the range sim/config/spec.py accepts."""
     low = draw(st.floats(0.001, 0.3))
     high = draw(st.floats(0.7, 0.999))
     return {

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.model import EurosecModel
-from sim.streams import UniformStream, generator, replicate_seeds
+from sim.numerics.streams import UniformStream, generator, replicate_seeds
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
 from regenerate import GOLDEN, golden_frame  # noqa: E402

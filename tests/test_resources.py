@@ -15,7 +15,7 @@ from sim.resources import (Estimate, available_memory, check_resources, estimate
                                estimate_run, free_disk)
 from sim.config import load_config
 from sim.errors import ConfigError, ResourceError
-from sim.spec import compile_spec
+from sim.config.spec import compile_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 GB = 10**9

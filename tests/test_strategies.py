@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from agents.strategies import STRATEGIES, Strategy
 from sim.config import load_config
 from sim.model import EurosecModel
-from sim.negotiation import ProposalView
+from sim.mechanisms.negotiation import ProposalView
 
 ALL = sorted(STRATEGIES)
 # The direction each strategy must move in (+1 non-decreasing, -1 non-increasing) as the named

@@ -1,11 +1,11 @@
-"""Compiled (numba) kernels of the monthly belief update: the equations of sim/dynamics.py
+"""Compiled (numba) kernels of the monthly belief update: the equations of sim/mechanisms/dynamics.py
 fused into one pass per replicate, so a replicate's 23 x 23 matrices stay in the CPU cache
 instead of streaming each (R, n, n) array through memory some 25 times a month.
 
 Each kernel loops over replicates and, inside, over fixed index ranges in a fixed order, so a
 replicate's result does not depend on how many replicates are advanced together. No fast-math:
 every operation is IEEE double precision, as in numpy. A test checks the engine's update against
-the pure kernels of sim/dynamics.py. Compiled code is cached next to this file on first use.
+the pure kernels of sim/mechanisms/dynamics.py. Compiled code is cached next to this file on first use.
 """
 
 from __future__ import annotations

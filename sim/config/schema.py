@@ -2,7 +2,7 @@
 
 The schema makes Hydra reject unknown keys and ill-typed values at the command line
 (``dynamics.spiral_biass=1`` -> "Key 'spiral_biass' not in 'DynamicsConfig'"). Range checks
-and cross-references (actor ids, crisis types) live in :mod:`sim.spec` and the modules it calls, which name the key
+and cross-references (actor ids, crisis types) live in :mod:`sim.config.spec` and the modules it calls, which name the key
 and the allowed values. Each default's rationale is written beside it in ``configs/``.
 """
 
@@ -123,7 +123,7 @@ class ScenarioConfig:
 class OutputConfig:
     dyad_period: int = 1
     # null, an int k (the first k replicates) or a list of indices; Any because OmegaConf has no
-    # Union of int and list (sim.records.check_replicate_selection checks it)
+    # Union of int and list (sim.output.records.check_replicate_selection checks it)
     dyad_replicates: Any = 20
     figure: bool = True
     narrative: bool = True

@@ -112,7 +112,7 @@ class Irritant(Effect):
 class Channel(Effect):
     """A standing dialogue forum. While open: members exchange a small conciliatory contact
     each month, and crises between members lose ``crisis_dampening`` of their trust damage and
-    escalation risk. An escalation involving a member can suspend it (sim/crises.py)."""
+    escalation risk. An escalation involving a member can suspend it (sim/mechanisms/crises.py)."""
 
     type: ClassVar[str] = "channel"
     fields: ClassVar[tuple[str, ...]] = ("name", "members", "contact_cost", "crisis_dampening")
@@ -154,7 +154,7 @@ class Channel(Effect):
 class Clause(Effect):
     """A written mutual-assistance commitment among parties against listed crisis types. When
     a covered crisis strikes a party, the others assist: a costly conciliatory signal that the
-    victim and everyone else observe (sim/crises.py)."""
+    victim and everyone else observe (sim/mechanisms/crises.py)."""
 
     type: ClassVar[str] = "clause"
     fields: ClassVar[tuple[str, ...]] = ("name", "parties", "covers", "assistance_cost")
@@ -233,7 +233,7 @@ class Commitment(Effect):
         return np.array([p[0] for p in a]), np.array([p[1] for p in a])
 
     def monthly(self, eng, strength, draws, move) -> None:
-        from sim.structures import commitment_month
+        from sim.mechanisms.structures import commitment_month
 
         commitment_month(eng, self, strength, draws[:, 0], move)
 

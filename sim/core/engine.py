@@ -1,91 +1,34 @@
 """The vectorised simulation engine: state arrays with a replicate axis and the monthly step.
 
 Every array has shape (R, ...) with one slice per replicate; no operation mixes replicates, so
-each replicate's trajectory depends only on its own seed (see sim/streams.py). The engine has
+each replicate's trajectory depends only on its own seed (see sim/numerics/streams.py). The engine has
 no Mesa dependency; :class:`sim.model.EurosecModel` wraps it and supplies the deciding agents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from sim import crises, dynamics as dyn, kernels
-from sim.allocator import tune_allocator
-from sim.events import EventLog
-from sim.human_security import HumanSecurity
-from sim.negotiation import ProposalView, negotiate
-from sim.spec import ModelSpec
-from sim.streams import CRISIS, MOVE_MONTHLY, UniformStream, attempt_draws
-from sim.structures import Structures
-
-
-@dataclass
-class State:
-    """Mutable belief state of a batch; see docs/model.md for each symbol."""
-
-    own: np.ndarray  # (R, n, n) each actor's own log-odds of trust (Bayesian evidence)
-    prior: np.ndarray  # (n, n) scenario log-odds, the anchor of forgetting
-    social: np.ndarray  # (R, n, n) log-odds after bloc influence (what actors act on)
-    trust: np.ndarray  # (R, n, n) sigmoid(social)
-    threat: np.ndarray  # (R, n, n)
-    posture: np.ndarray  # (R, n, n)
-    grievance: np.ndarray  # (n, n) Richardson floor of posture
-    irritant_floor: np.ndarray  # (R, n, n) standing irritants (scenario; relieved by reassurance)
-    irritant: np.ndarray  # (R, n, n) decaying irritant load from moves
-    ceiling: np.ndarray  # (R, n, n) posture caps from commitments in force
-
-
-def equilibrium(spec: ModelSpec) -> dict[str, np.ndarray]:
-    """Initial (n, n) matrices: social trust at its Friedkin-Johnsen fixed point and posture and
-    threat at their Richardson fixed point, so that a run with no events is stationary."""
-    d, roster = spec.dynamics, spec.roster
-    init = spec.initial
-    lo, hi = dyn.logit(np.array(d.trust_low)), dyn.logit(np.array(d.trust_high))
-    own = np.clip(dyn.logit(np.clip(init["trust"], d.trust_low, d.trust_high)), lo, hi)[None]
-    social = own.copy()
-    comps = composite_members(spec)
-    influence = dyn.influence_matrix(spec.influence, roster.n)
-    for _ in range(2000 if spec.influence else 0):
-        nxt = dyn.friedkin_johnsen(social, own, influence, roster.stubbornness, spec.same_bloc)
-        dyn.composite_rows(nxt, comps)
-        done = np.max(np.abs(nxt - social)) < 1e-13
-        social = nxt
-        if done:
-            break
-    dyn.composite_rows(social, comps)
-    trust = dyn.sigmoid(social)
-    posture = init["posture"][None].copy()
-    ones = np.ones_like(posture)
-    threat = np.where(init["threat_set"], init["threat"], 0.0)[None]
-    for _ in range(d.equilibrate_months):
-        target = dyn.threat_target(trust, posture, init["irritant"][None], roster.capability,
-                                   d.threat_posture_weight, d.threat_mistrust_weight)
-        nxt_threat = np.where(init["threat_set"], init["threat"], dyn.threat_step(threat, target, d.threat_adjustment))
-        dyn.composite_rows(nxt_threat, comps)
-        nxt_posture = dyn.posture_step(posture, nxt_threat, init["posture"][None], ones, roster.hawkishness,
-                                       d.posture_reactivity, d.posture_fatigue)
-        done = max(np.max(np.abs(nxt_threat - threat)), np.max(np.abs(nxt_posture - posture))) < 1e-14
-        threat, posture = nxt_threat, nxt_posture
-        if done:
-            break
-    return {"own": own[0], "social": social[0], "trust": trust[0], "threat": threat[0], "posture": posture[0]}
-
-
-def composite_members(spec: ModelSpec) -> dyn.Averaging:
-    """Each composite and its leaves, as the matrix that averages their rows."""
-    r = spec.roster
-    return dyn.composite_matrix(tuple((c.index, tuple(i for i in r.leaves(c.id))) for c in r.composites()), r.n)
+from sim.mechanisms import crises
+from sim.mechanisms import dynamics as dyn
+from sim.numerics import kernels
+from sim.numerics.allocator import tune_allocator
+from sim.core.equilibrium import composite_members, equilibrium
+from sim.core.events import EventLog
+from sim.core.state import MoveBook, MoveStatus, State
+from sim.mechanisms.human_security import HumanSecurity
+from sim.mechanisms.negotiation import ProposalView, negotiate
+from sim.config.spec import ModelSpec
+from sim.numerics.streams import CRISIS, MOVE_MONTHLY, UniformStream, attempt_draws
+from sim.mechanisms.structures import Structures
 
 
 class Engine:
-    IDLE, IN_FORCE, FAILED, ENDED = 0, 1, 2, 3
-
     def __init__(self, spec: ModelSpec, seeds, decide: Callable[[int, ProposalView], tuple[np.ndarray, np.ndarray]],
                  record_events: bool = True):
-        tune_allocator()  # large temporaries come from the heap, not fresh pages (sim/allocator.py)
+        tune_allocator()  # large temporaries come from the heap, not fresh pages (sim/numerics/allocator.py)
         self.spec = spec
         self.ids = spec.ids
         self.seeds = np.asarray(seeds, dtype=np.int64)
@@ -105,10 +48,7 @@ class Engine:
         self._weights: dict[tuple, np.ndarray] = {}  # signal weight matrices, cached by (senders, observers)
         self._pairs: dict[int, tuple] = {}  # non-zero pairs of each weight matrix emitted
         self.step_count = 0
-        self.status = np.zeros((R, M), dtype=np.int8)
-        self.attempts = np.zeros((R, M), dtype=np.int64)
-        self.enacted_at = np.full((R, M), -1, dtype=np.int64)
-        self.next_attempt = np.tile(np.array([m.start for m in spec.moves], dtype=np.int64), (R, 1))
+        self.book = MoveBook.start([m.start for m in spec.moves], R)
         self.attempt_draws = [attempt_draws(self.seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
         self.crisis_stream = UniformStream(self.seeds, CRISIS, "", 2 * len(spec.slots))
         self.move_streams = [UniformStream(self.seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
@@ -117,7 +57,7 @@ class Engine:
         infl_rows, infl_weights = self.influence
         members = [np.asarray(m, dtype=np.int64) for m in
                    (np.flatnonzero(row) for row in self.composites.matrix)]
-        # constants of the compiled monthly update (sim/kernels.py)
+        # constants of the compiled monthly update (sim/numerics/kernels.py)
         self._k = {
             "keep": 1.0 - d.trust_memory, "rho_prior": d.trust_memory * self.state.prior,
             "cT": d.threat_mistrust_weight * np.broadcast_to(cap, (n, n)),
@@ -159,8 +99,8 @@ class Engine:
 
     def _update_beliefs(self) -> None:
         """The end-of-month belief update (docs/model.md, Process overview step 5): the
-        equations of the pure kernels in sim/dynamics.py, fused into two compiled passes
-        (sim/kernels.py) around the logistic, because this is the ensemble's hot path. Bounds
+        equations of the pure kernels in sim/mechanisms/dynamics.py, fused into two compiled passes
+        (sim/numerics/kernels.py) around the logistic, because this is the ensemble's hot path. Bounds
         hold without clipping where the update is a convex combination of in-range values."""
         s, d, k = self.state, self.spec.dynamics, self._k
         # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L
@@ -228,7 +168,7 @@ class Engine:
         Conciliatory: L_own += beta * c * w * (1 - sigma * P) and P -= r * c * w * (1 - sigma * P).
         Hostile: L_own -= beta_h * c * w and P += r * c * w. Only the pairs with non-zero weight
         are touched (a channel's contacts are a few pairs), through flat (replicate, pair)
-        indices, in one compiled loop (sim/kernels.py: signal_pairs)."""
+        indices, in one compiled loop (sim/numerics/kernels.py: signal_pairs)."""
         rows = np.asarray(rows)
         if rows.size == 0:
             return
@@ -276,9 +216,9 @@ class Engine:
 
     def enact(self, move, rows, concession, step: int) -> None:
         """The move enters into force: the proposer's costly signal, then each effect."""
-        self.status[rows, move.index] = self.IN_FORCE
-        self.enacted_at[rows, move.index] = step
-        self.next_attempt[rows, move.index] = -1
+        self.book.status[rows, move.index] = MoveStatus.IN_FORCE
+        self.book.enacted_at[rows, move.index] = step
+        self.book.next_attempt[rows, move.index] = -1
         cost = move.cost + concession
         if np.any(cost > 0):
             self.emit_signal(rows, (move.proposer,), None, cost)

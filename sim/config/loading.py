@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from sim.errors import ConfigError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 
 def config_groups() -> dict[str, list[str]]:
@@ -29,7 +29,7 @@ def _compose(overrides: tuple[str, ...]) -> dict:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    import sim.schema  # noqa: F401  (registers the schema)
+    import sim.config.schema  # noqa: F401  (registers the schema)
 
     from hydra.core.global_hydra import GlobalHydra
 

@@ -15,12 +15,12 @@ import numpy as np
 
 from scenarios.calendar import month_label, parse_start
 from scenarios.initial import initial_matrices
-from sim.crises import CrisisSlot, compile_crises
+from sim.mechanisms.crises import CrisisSlot, compile_crises
 from sim.errors import ConfigError, check_int, check_range
-from sim.effects import Conflict
-from sim.moves import MoveSpec, check_combination, compile_move
-from sim.records import check_replicate_selection
-from sim.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
+from sim.mechanisms.effects import Conflict
+from sim.config.moves import MoveSpec, check_combination, compile_move
+from sim.config.selection import check_replicate_selection
+from sim.config.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
 
 MAX_SEED = 2**63 - 1  # seeds (the config's ``seed``, EurosecModel's ``rng`` and ``seeds``) are in [0, MAX_SEED]
 MAX_REPLICATES = 10_000_000
@@ -129,7 +129,7 @@ def _check_keys(cfg: Mapping) -> None:
     """Reject keys the schema does not know (Hydra lets ``+key=value`` through silently)."""
     from dataclasses import fields
 
-    from sim import schema
+    from sim.config import schema
 
     def check(section: Mapping, cls, prefix: str) -> None:
         allowed = [f.name for f in fields(cls)]

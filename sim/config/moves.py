@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.effects import Effect, compile_effect
+from sim.mechanisms.effects import Effect, compile_effect
 from sim.errors import ConfigError, check_int, check_range
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.effects import Channel, Clause, Commitment, HumanSecurity, Mission
+from sim.mechanisms.effects import Channel, Clause, Commitment, HumanSecurity, Mission
+from sim.core.state import MoveStatus
 
 STRUCTURE_TYPES = {"channels_open": Channel, "clauses_in_force": Clause, "commitments_in_force": Commitment,
                    "missions_in_force": Mission}
@@ -50,8 +51,7 @@ class Structures:
             eng.state.ceiling[:] = 1.0
             eng.ceiling_active = False
         for move, stream in zip(self.spec.moves, eng.move_streams):
-            ramp = np.clip((t - eng.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
-            strength = np.where(eng.status[:, move.index] == eng.IN_FORCE, ramp, 0.0)
+            strength = eng.book.strength(move, t)
             draws = stream.month(t)
             col = 0
             for e_idx, e in enumerate(move.effects):
@@ -214,6 +214,6 @@ def commitment_month(eng, c: Commitment, strength, u, move) -> None:
             mask = broke & (who == breacher)
             sel = rows[mask]
             eng.emit_signal(sel, (int(breacher),), None, c.breach_cost, hostile=True)
-            eng.status[sel, move.index] = eng.ENDED
+            eng.book.status[sel, move.index] = MoveStatus.ENDED
             eng.log.add("breach", t, sel, move=move.id, actor=eng.ids[breacher], p=p[mask], draw=u[sel],
                         reason=f"{eng.ids[breacher]} resumes contingency planning: {c.name} breached")

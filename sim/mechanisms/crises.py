@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels, structures
+from sim.numerics import kernels
+from sim.mechanisms import structures
 from sim.errors import ConfigError, check_range
 
 

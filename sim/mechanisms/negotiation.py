@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sim.core.state import MoveStatus
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -51,7 +52,7 @@ def party_accepts(votes: np.ndarray, party) -> np.ndarray:
 def negotiate(eng, move, step: int) -> None:
     """Table ``move`` in the replicates whose next attempt falls in ``step``."""
     m = move.index
-    rows = np.flatnonzero(eng.next_attempt[:, m] == step)
+    rows = np.flatnonzero(eng.book.next_attempt[:, m] == step)
     if rows.size == 0:
         return
     ids = eng.spec.ids
@@ -60,7 +61,7 @@ def negotiate(eng, move, step: int) -> None:
         eng.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral step (GRIT): no consent needed")
         eng.enact(move, rows, np.zeros(rows.size), step)
         return
-    attempt = eng.attempts[rows, m]
+    attempt = eng.book.attempts[rows, m]
     concession = attempt * neg.concession_step
     draws = eng.attempt_draws[m][rows, attempt, :]
     eng.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], value=attempt + 1, concession=concession,
@@ -109,11 +110,11 @@ def negotiate(eng, move, step: int) -> None:
         eng.enact(move, rows[agreed], concession[agreed], step)
     _rejection_signals(eng, move, rows, refusers)
     failed = rows[~agreed]
-    eng.attempts[rows, m] += 1
-    retry = move.retry & (eng.attempts[failed, m] < neg.max_attempts)
-    eng.next_attempt[failed, m] = np.where(retry, step + neg.retry_after, -1)
+    eng.book.attempts[rows, m] += 1
+    retry = move.retry & (eng.book.attempts[failed, m] < neg.max_attempts)
+    eng.book.next_attempt[failed, m] = np.where(retry, step + neg.retry_after, -1)
     gave_up = failed[~retry]
-    eng.status[gave_up, m] = eng.FAILED
+    eng.book.status[gave_up, m] = MoveStatus.FAILED
     eng.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
                 reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
 

@@ -1,0 +1,1 @@
+"""Numerics: compiled kernels, per-replicate random streams, the allocator tuning."""

@@ -88,7 +88,7 @@ def test_fused_monthly_update_equals_the_pure_kernels():
     ceiling = s.ceiling if eng.ceiling_active else np.ones_like(s.ceiling)
     posture = dyn.posture_step(s.posture, threat, s.grievance, ceiling, roster.hawkishness, d.posture_reactivity,
                                d.posture_fatigue)
-    eng._update_beliefs()
+    eng.update_beliefs()
     for name, expected in (("own", own), ("social", social), ("trust", trust), ("threat", threat), ("posture", posture)):
         np.testing.assert_allclose(getattr(s, name), expected, rtol=1e-12, atol=1e-12, err_msg=name)
 

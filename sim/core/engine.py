@@ -95,9 +95,9 @@ class Engine:
         crisis_draws = self.crisis_stream.month(t)
         if self.spec.crises_enabled and self.spec.slots:
             crises.process_month(self, t, crisis_draws)
-        self._update_beliefs()
+        self.update_beliefs()
 
-    def _update_beliefs(self) -> None:
+    def update_beliefs(self) -> None:
         """The end-of-month belief update (docs/model.md, Process overview step 5): the
         equations of the pure kernels in sim/mechanisms/dynamics.py, fused into two compiled passes
         (sim/numerics/kernels.py) around the logistic, because this is the ensemble's hot path. Bounds

@@ -204,6 +204,27 @@ def _load_config(scenario, options, params: Mapping) -> dict:
         raise _override_error(err, scenario, options, params) from None
 
 
+class _NoSharedRandom:
+    """Stands in for Mesa's ``model.random`` and ``model.rng``: any use raises, because one
+    generator shared by the model would couple the replicates advanced together and break
+    common random numbers. Draw from the replicate streams instead (sim/numerics/streams.py:
+    ``UniformStream(seeds, purpose, name, width).month(step)`` gives each replicate its own
+    uniforms), as every mechanism does (docs/contributing.md, "Randomness")."""
+
+    _MESSAGE = ("eurosec models have no shared random generator: model.random and model.rng would couple "
+                "the replicates and break common random numbers. Draw per-replicate uniforms from "
+                "sim.numerics.streams.UniformStream (docs/contributing.md, 'Randomness').")
+
+    def __getattr__(self, name):
+        raise RuntimeError(self._MESSAGE)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(self._MESSAGE)
+
+    def __repr__(self) -> str:
+        return "<no shared random generator: see sim.numerics.streams>"
+
+
 class EurosecModel(mesa.Model):
     """Trust and threat among Europe's security actors under negotiated policy moves.
 
@@ -259,6 +280,10 @@ class EurosecModel(mesa.Model):
         if seeds is None:
             seeds = replicate_seeds(master, n_rep)
         super().__init__(rng=master)
+        # Mesa's shared generators would tie every replicate to one stream and break common random
+        # numbers: using them fails loudly (randomness comes from the per-replicate streams).
+        self.random = self.rng = _NoSharedRandom()
+        self._all_agents.random = self.random
         self.spec = spec
         self.version = __version__
         self.seeds = np.asarray(seeds, dtype=np.int64)

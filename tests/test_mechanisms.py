@@ -333,12 +333,12 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
     s.trust[:] = rng.uniform(0.1, 0.9, s.trust.shape)
     s.threat[:] = rng.uniform(0.0, 0.9, s.threat.shape)
     own0, threat0 = s.own.copy(), s.threat.copy()
-    S = eng.crisis_table.size
+    S = eng.crises.table.size
     rows = np.array([0, 2, 3, 5])
     hit = rng.random((rows.size, S)) < 0.4
     hit[:, 0] = True  # every row has a hit
     u_escalation = rng.random((rows.size, S))
-    tens = eng.crisis_table.tension(s.threat)[rows]
+    tens = eng.crises.table.tension(s.threat)[rows]
     crises.resolve(eng, rows, hit, 1, tens, u_escalation=u_escalation)
     own, threat = own0.copy(), threat0.copy()
     for k, r in enumerate(rows):
@@ -346,12 +346,12 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
             if not hit[k, j]:
                 continue
             w = crises.blame_weights(slot, s.trust[r], model.spec.attribution_bias)
-            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, eng._logit_low)
+            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, eng.logit_bounds[0])
             threat[r] = np.minimum(threat[r] + (d.reassurance * slot.severity * slot.blame + slot.threat_shock) * w, 1.0)
             p_esc = np.clip(slot.escalation * (1.0 + tens[k, j]), 0.0, 1.0)
             if slot.conflict and slot.escalation > 0 and u_escalation[k, j] < p_esc:
                 sev = slot.escalation_severity
-                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, eng._logit_low)
+                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, eng.logit_bounds[0])
                 threat[r] = np.minimum(threat[r] + (d.reassurance * sev + slot.threat_shock * sev / slot.severity) * w, 1.0)
     assert hit.sum() > rows.size and eng.counters["escalations"].sum() > 0  # several crises, some escalate
     np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)

@@ -85,7 +85,7 @@ def test_fused_monthly_update_equals_the_pure_kernels():
                                d.threat_mistrust_weight)
     threat = dyn.threat_step(s.threat, target, d.threat_adjustment)
     dyn.composite_rows(threat, eng.composites)
-    ceiling = s.ceiling if eng.ceiling_active else np.ones_like(s.ceiling)
+    ceiling = s.ceiling if eng.beliefs.ceiling_active else np.ones_like(s.ceiling)
     posture = dyn.posture_step(s.posture, threat, s.grievance, ceiling, roster.hawkishness, d.posture_reactivity,
                                d.posture_fatigue)
     eng.update_beliefs()

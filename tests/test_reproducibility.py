@@ -83,7 +83,7 @@ def test_streams_keyed_by_move_id_give_common_random_numbers():
     """Switching a move on leaves the crisis draws of every replicate unchanged."""
     a = EurosecModel(rng=4, replicates=3, scenario="baseline_2010", options=[]).run()
     b = EurosecModel(rng=4, replicates=3, scenario="baseline_2010", options=["nrc"]).run()
-    np.testing.assert_array_equal(a.engine.crisis_stream.month(120), b.engine.crisis_stream.month(120))
+    np.testing.assert_array_equal(a.engine.crises.stream.month(120), b.engine.crises.stream.month(120))
     assert generator(4, 1, "nrc").random() != generator(4, 1, "solidarity").random()
 
 

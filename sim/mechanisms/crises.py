@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.numerics import kernels
-from sim.mechanisms import structures
 from sim.errors import ConfigError, check_range
+from sim.numerics import kernels
+from sim.numerics.streams import CRISIS, UniformStream
 
 
 @dataclass(frozen=True)
@@ -191,36 +191,64 @@ class _Segments:
         kernels.segment_means(values, self.index, self.bounds, self.segment_slots, self.scale, out)
 
 
-def process_month(eng, step: int, draws: np.ndarray) -> None:
-    """Fire, and resolve together, this month's crises. ``draws`` is (R, 2 * n_slots): column s
+class Crises:
+    """The crisis slots of a run as arrays, and the stream that decides each month which strike."""
+
+    def __init__(self, spec, seeds: np.ndarray, territory_position: Mapping[int, int]):
+        self.enabled = bool(spec.crises_enabled and spec.slots)
+        self.table = CrisisTable(spec.slots, spec.roster.n, territory_position, spec.attribution_bias)
+        # two uniforms per slot and month, drawn whether crises are enabled or not (common random numbers)
+        self.stream = UniformStream(seeds, CRISIS, "", 2 * len(spec.slots))
+
+
+def month(world, step: int) -> None:
+    """Fire, and resolve together, this month's crises. The draws are (R, 2 * n_slots): column s
     decides whether slot s fires, column n_slots + s whether it escalates. Every slot's hazard is
     read from the start-of-month tensions and structures."""
-    table = eng.crisis_table
+    draws = world.crises.stream.month(step)
+    if not world.crises.enabled:
+        return
+    table = world.crises.table
     S = table.size
-    tens = table.tension(eng.state.threat)
-    rate = table.base_rate * (1.0 + table.threat_sensitivity * tens) * (1.0 - eng.structures.hazard_reduction())
+    tens = table.tension(world.state.threat)
+    rate = table.base_rate * (1.0 + table.threat_sensitivity * tens) * (1.0 - world.structures.hazard_cut())
     hazard = 1.0 - np.exp(-rate)
     hit = draws[:, :S] < hazard
     rows = np.flatnonzero(hit.any(axis=1))
     if rows.size:
-        resolve(eng, rows, hit[rows], step, tens[rows], u_escalation=draws[rows, S:], p=hazard[rows], u=draws[rows, :S])
+        resolve(world, rows, hit[rows], step, tens[rows], u_escalation=draws[rows, S:], p=hazard[rows], u=draws[rows, :S])
 
 
-def resolve(eng, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarray, u_escalation: np.ndarray | None = None,
+def strike(world, rows, site: str, crisis_type: str, reasons: tuple[str, str]) -> None:
+    """A scheduled war: the crisis of ``crisis_type`` at ``site`` strikes replicates ``rows`` and
+    escalates into open conflict at once. ``reasons`` are the events' reasons; ``{label}`` in
+    them is replaced by the slot's label."""
+    table = world.crises.table
+    s, slot = next((k, sl) for k, sl in enumerate(table.slots) if sl.site == site and sl.type == crisis_type)
+    rows = np.asarray(rows)
+    hit = np.zeros((rows.size, table.size), dtype=bool)
+    hit[:, s] = True
+    tens = table.tension(world.state.threat[rows])
+    resolve(world, rows, hit, world.step_count, tens, u_escalation=None,
+            reasons=tuple(r.replace("{label}", slot.label) for r in reasons))
+
+
+def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarray, u_escalation: np.ndarray | None = None,
             p=np.nan, u=np.nan, reasons: tuple[str, str] | None = None) -> None:
     """The crises ``hit`` (k, S) in replicates ``rows``: escalation checks, then the damage of
-    every crisis and escalation at once, then each slot's responses and channel suspensions.
+    every crisis and escalation at once, then each slot's responses and the structures'
+    reactions to escalations.
 
     Damage is hostile evidence and threat shocks only, which commute (each moves a bounded
     quantity one way), so summing them equals striking slot by slot in any order. With
     ``u_escalation`` None (a scheduled war) every hit slot escalates without a check."""
-    table, st, d = eng.crisis_table, eng.structures, eng.spec.dynamics
-    managed = st.mission_management(rows)  # (k, S) share of damage and escalation risk absorbed
-    damp = st.channel_dampening(rows, eng.n)  # (k, n, n) share of damage that gets through
+    table, st, d = world.crises.table, world.structures, world.spec.dynamics
+    managed = st.absorbed(rows)  # (k, S) share of damage and escalation risk absorbed
+    damp = st.damage_through(rows, world.n)  # (k, n, n) share of damage that gets through
     if u_escalation is None:
         escalated, p_esc, cover = hit.copy(), None, None
     else:
-        cover = np.maximum(st.channel_coverage(rows), managed)
+        cover = np.maximum(st.escalation_cover(rows), managed)
         p_esc = np.clip(table.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
         escalated = hit & table.can_escalate & (u_escalation < p_esc)
     struck = hit * (1.0 - managed)
@@ -229,42 +257,42 @@ def resolve(eng, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarray,
     # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
     hr, hs = np.nonzero(hit)
     crisis, escal = struck[hr, hs], esc[hr, hs]
+    state, R = world.state, world.R
     kernels.crisis_damage(
-        eng.state.own.reshape(eng.R, -1), eng.state.threat.reshape(eng.R, -1), eng.state.trust.reshape(eng.R, -1),
+        state.own.reshape(R, -1), state.threat.reshape(R, -1), state.trust.reshape(R, -1),
         rows.astype(np.int64, copy=False), hr.astype(np.int64), hs.astype(np.int64), table.fixed, table.attributive,
         float(table.attribution_bias), np.ascontiguousarray(damp.reshape(len(rows), -1)),
         crisis * (table.severity * table.blame)[hs],  # hostile evidence of the crises (damped)
         escal * severe[hs],  # ... of the escalations (undamped)
         crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs],  # threat added
         escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs],
-        d.hostile_sensitivity, eng._logit_low)
-    eng.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
-    eng.counters["crises"][rows] += hit.sum(axis=1)
-    eng.counters["escalations"][rows] += escalated.sum(axis=1)
+        d.hostile_sensitivity, world.logit_bounds[0])
+    world.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
+    world.count("crises", rows, hit.sum(axis=1))
+    world.count("escalations", rows, escalated.sum(axis=1))
     for k in np.flatnonzero(hit.any(axis=0)):
         slot, on = table.slots[k], hit[:, k]
         where = rows[on]
-        assisted = structures.clause_assistance(eng, where, slot, step)
-        structures.mission_cooperation(eng, where, k, step)
-        if eng.log.enabled:
-            _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
+        assisted = st.respond(world, where, slot, k, step)
+        if world.log.enabled:
+            _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
                       assisted)
     for k in np.flatnonzero(escalated.any(axis=0)):
-        structures.suspend_channels(eng, rows[escalated[:, k]], table.slots[k].involved, step)
+        st.after_escalation(world, rows[escalated[:, k]], table.slots[k].involved, step)
 
 
-def _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):
+def _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):
     pick = lambda a: a[on, k] if np.ndim(a) == 2 else a  # noqa: E731
-    eng.log.add("crisis", step, where, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=pick(p),
+    world.log.add("crisis", step, where, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=pick(p),
                 draw=pick(u), value=1.0 - damp[on].min(axis=(1, 2)) * (1.0 - managed[on, k]),
                 reason=reasons[0] if reasons else _crisis_reason(slot, assisted))
     if p_esc is not None and slot.conflict and slot.escalation > 0:
-        eng.log.add("escalation_check", step, where, actor=slot.label, detail=slot.type, p=p_esc[on, k],
+        world.log.add("escalation_check", step, where, actor=slot.label, detail=slot.type, p=p_esc[on, k],
                     draw=u_escalation[on, k], value=cover[on, k],
                     reason=np.where(escalated[on, k], "escalated", "contained"))
     up = escalated[on, k]
     if up.any():
-        eng.log.add("escalation", step, where[up], actor=slot.label,
+        world.log.add("escalation", step, where[up], actor=slot.label,
                     detail=slot.type, value=slot.escalation_severity,
                     reason=reasons[1] if reasons else f"unmanaged {slot.type} escalated into open conflict: {slot.label}")
 
@@ -272,7 +300,7 @@ def _log_slot(eng, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, 
 def _crisis_reason(slot: CrisisSlot, assisted: Mapping[str, np.ndarray]) -> str | np.ndarray:
     """The crisis event's reason in each row: the crisis, and the clauses under which its victims
     were assisted in that row (``assisted``: clause name -> mask over the rows, from
-    structures.clause_assistance). One string when every row reads the same."""
+    the structures' responses, Structures.respond). One string when every row reads the same."""
     text = f"{slot.type} at {slot.label}"
     if not assisted:
         return text

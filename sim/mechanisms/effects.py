@@ -1,10 +1,19 @@
 """The generic effect types a policy move is made of. Moves are data; these classes are the
-only place where an agreed move acts on the world.
+only place where an agreed move acts on the world, and each type owns all of its behaviour.
 
-Each type validates its own config (``from_config``) and acts through the engine's small API:
-``emit_signal``, ``add_irritant`` and the structure arrays. ``on_enact`` runs in the month the
-move enters into force; ``monthly`` runs every month while it is in force, with ``strength``
-ramping from 0 to 1 over the move's phase-in.
+An effect type is one class: it validates its own config (``from_config``) and acts through the
+:class:`~sim.core.world.World` interface in a few hooks, all optional (the base class does
+nothing):
+
+- ``on_enact``: once, in the month the move enters into force;
+- ``monthly``: every month while in force, with ``strength`` ramping 0 -> 1 over the phase-in;
+- crisis hooks of a *standing* type (``standing = True``: it leaves a structure whose strength
+  the registry in :mod:`sim.mechanisms.structures` tracks): ``hazard_cut``, ``damage_through``
+  (dampening), ``escalation_cover``, ``absorbed``, ``respond`` (a response to a crisis) and
+  ``after_escalation``; ``human_security_gain``;
+- ``check_sites``: cross-checks against the crisis sites when the config is compiled.
+
+Register a new type by adding it to ``EFFECT_TYPES`` at the bottom (docs/contributing.md).
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim.errors import ConfigError, check_range
+from sim.mechanisms import crises
 
 
 def _ids(cfg: dict, field: str, key: str, roster, required: bool = True) -> tuple[str, ...]:
@@ -41,17 +51,79 @@ def _check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
             raise ConfigError(f"{key}.{name}", "unknown field for this effect type", allowed)
 
 
+@dataclass
+class Standing:
+    """One structure an agreed move leaves (a channel, clause, commitment, mission, ...): its
+    effect, per-run constants from ``effect.prepare``, per-replicate mutable state from
+    ``effect.new_state`` and its current (R,) strength, 0 where not in force."""
+
+    key: tuple[int, int]  # (move index, effect index)
+    move: Any
+    effect: Effect
+    data: Any
+    state: Any
+    strength: np.ndarray
+
+
 @dataclass(frozen=True)
 class Effect:
     type: ClassVar[str] = ""
     fields: ClassVar[tuple[str, ...]] = ()
-    n_draws: ClassVar[int] = 0
+    n_draws: ClassVar[int] = 0  # uniforms drawn for it every month (whether used or not)
+    standing: ClassVar[bool] = False  # leaves a structure with a strength (sim/mechanisms/structures.py)
+    count_as: ClassVar[str | None] = None  # summary column counting these structures in force
+    response_order: ClassVar[int] = 0  # crisis responses run by this order, then by move order
 
-    def on_enact(self, eng, rows: np.ndarray, move) -> None:
+    # ------------------------------------------------------------ every effect
+    def on_enact(self, world, rows: np.ndarray, move) -> None:
         """Act once when the move enters into force in replicates ``rows``."""
 
-    def monthly(self, eng, strength: np.ndarray, draws: np.ndarray, move) -> None:
+    def monthly(self, world, strength: np.ndarray, draws: np.ndarray, move) -> None:
         """Act every month; ``strength`` is (R,) in [0, 1], zero where not in force."""
+
+    def check_sites(self, slots, key: str) -> None:
+        """Cross-check against the compiled crisis slots (a ConfigError naming ``key``)."""
+
+    # --------------------------------------------------- standing structures
+    def prepare(self, spec) -> Any:
+        """Constants of this structure for a run (pair masks, slot masks), kept in ``Standing.data``."""
+        return None
+
+    def new_state(self, R: int) -> Any:
+        """Per-replicate mutable state of this structure (``Standing.state``)."""
+        return None
+
+    def current_strength(self, standing: Standing, strength: np.ndarray, draws: np.ndarray, step: int) -> np.ndarray:
+        """This month's strength given the move's ramp (a suspended channel is at 0)."""
+        return strength
+
+    def hazard_cut(self, standing: Standing) -> np.ndarray | None:
+        """(R, S) share of each crisis slot's hazard removed; the strongest structure counts."""
+        return None
+
+    def damage_through(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:
+        """(k, n, n) share of a crisis's damage to each pair that gets through; the smallest counts."""
+        return None
+
+    def escalation_cover(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:
+        """(k, S) cut in each slot's escalation risk; the largest counts."""
+        return None
+
+    def absorbed(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:
+        """(k, S) share of each slot's damage and escalation risk absorbed; the largest counts."""
+        return None
+
+    def respond(self, world, standing: Standing, rows: np.ndarray, slot, slot_index: int, step: int) -> np.ndarray | None:
+        """Respond to the crisis ``slot`` striking replicates ``rows``; return a (len(rows),) mask of
+        the rows in which this structure came to the victims' help (named in the crisis event)."""
+        return None
+
+    def after_escalation(self, world, standing: Standing, rows: np.ndarray, involved, step: int) -> None:
+        """React to an escalation involving actors ``involved`` in replicates ``rows``."""
+
+    def human_security_gain(self, standing: Standing, territory_position: dict[int, int], n_territories: int):
+        """(R, territories) gain of the territories' human-security target; gains add up."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -77,8 +149,8 @@ class Signal(Effect):
             hostile=bool(cfg.get("hostile", False)),
         )
 
-    def on_enact(self, eng, rows, move) -> None:
-        eng.emit_signal(rows, self.senders, self.observers, self.cost, hostile=self.hostile)
+    def on_enact(self, world, rows, move) -> None:
+        world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=self.hostile)
 
 
 @dataclass(frozen=True)
@@ -103,9 +175,9 @@ class Irritant(Effect):
             load=check_range(f"{key}.load", cfg.get("load", 0.1), 0.0, 1.0),
         )
 
-    def on_enact(self, eng, rows, move) -> None:
-        eng.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
-        eng.add_irritant(rows, self.observers, self.senders, self.load)
+    def on_enact(self, world, rows, move) -> None:
+        world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
+        world.add_irritant(rows, self.observers, self.senders, self.load)
 
 
 @dataclass(frozen=True)
@@ -116,6 +188,8 @@ class Channel(Effect):
 
     type: ClassVar[str] = "channel"
     fields: ClassVar[tuple[str, ...]] = ("name", "members", "contact_cost", "crisis_dampening")
+    standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "channels_open"
     name: str = ""
     members: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
@@ -144,10 +218,56 @@ class Channel(Effect):
         np.fill_diagonal(mask, False)
         return mask
 
-    def monthly(self, eng, strength, draws, move) -> None:
+    def monthly(self, world, strength, draws, move) -> None:
         rows = np.flatnonzero(strength > 0)
         if rows.size and self.contact_cost > 0:
-            eng.emit_matrix(rows, eng.contact_weights(self), self.contact_cost * strength[rows])
+            world.emit_matrix(rows, world.contact_weights(self), self.contact_cost * strength[rows])
+
+    def prepare(self, spec) -> dict[str, np.ndarray]:
+        """The pairs it covers, and per crisis slot the share of the conflict's sides that sit
+        in it (0 for one-sided slots): the channel cuts escalation risk in that proportion."""
+        share = np.array([len((set(s.side_a) | set(s.side_b)) & set(self.covered)) / max(len(set(s.side_a) | set(s.side_b)), 1)
+                          for s in spec.slots])
+        return {"pairs": self.pair_mask(spec.roster.n), "share": share}
+
+    def new_state(self, R: int) -> dict[str, np.ndarray]:
+        return {"suspended_until": np.zeros(R, dtype=np.int64), "draws": np.ones(R)}
+
+    def current_strength(self, standing, strength, draws, step):
+        """Closed (0) while suspended; this month's uniform decides a suspension after an escalation."""
+        standing.state["draws"] = draws[:, 0]
+        return np.where(standing.state["suspended_until"] >= step, 0.0, strength)
+
+    def damage_through(self, standing, rows):
+        s = standing.strength[rows]
+        if not s.any():
+            return None
+        return 1.0 - self.crisis_dampening * s[:, None, None] * standing.data["pairs"]
+
+    def escalation_cover(self, standing, rows):
+        share = standing.data["share"]
+        if not share.any():
+            return None
+        return self.crisis_dampening * standing.strength[rows, None] * share[None, :]
+
+    def after_escalation(self, world, standing, rows, involved, step) -> None:
+        """An escalation may freeze the channel if it includes a belligerent, with probability
+        suspension_base * (1 - mean trust among its members), for suspension_months."""
+        if not set(involved) & set(self.covered):
+            return
+        spec, strength = world.spec, standing.strength
+        open_ = strength[rows] > 0
+        mem = list(self.members)
+        sub = world.state.trust[rows][:, mem][:, :, mem]
+        mean_trust = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (len(mem) * (len(mem) - 1))
+        p = spec.suspension_base * (1.0 - mean_trust)
+        u = standing.state["draws"][rows]
+        hit_mask = open_ & (u < p)
+        hit = rows[hit_mask]
+        standing.state["suspended_until"][hit] = step + spec.suspension_months
+        strength[hit] = 0.0
+        world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask], draw=u[hit_mask],
+                      reason=f"channel {self.name} suspended for {spec.suspension_months} months after escalation")
 
 
 @dataclass(frozen=True)
@@ -158,6 +278,9 @@ class Clause(Effect):
 
     type: ClassVar[str] = "clause"
     fields: ClassVar[tuple[str, ...]] = ("name", "parties", "covers", "assistance_cost")
+    standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "clauses_in_force"
+    response_order: ClassVar[int] = 0  # assistance first, then joint missions
     name: str = ""
     parties: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
@@ -182,6 +305,24 @@ class Clause(Effect):
             assistance_cost=check_range(f"{key}.assistance_cost", cfg.get("assistance_cost", 0.4), 0.0, 5.0),
         )
 
+    def respond(self, world, standing, rows, slot, slot_index, step):
+        """If the crisis type is covered and all its victims are covered parties, the other
+        parties assist: a costly conciliatory signal (assistance_cost * strength) seen by all."""
+        victims = set(slot.victims)
+        if not victims or slot.type not in self.covers or not victims <= set(self.covered):
+            return None
+        ids, roster = world.spec.ids, world.spec.roster
+        s = standing.strength[rows]
+        helping = [p for p in self.parties if not victims & set(roster.expand([ids[p]], "clause"))]
+        on = s > 0
+        if not (helping and on.any()):
+            return None
+        world.emit_signal(rows[on], helping, None, self.assistance_cost * s[on])
+        world.log.add("assistance", step, rows[on], move=standing.move.id, actor=",".join(ids[p] for p in helping),
+                      counterpart=",".join(ids[v] for v in slot.victims), value=self.assistance_cost * s[on],
+                      reason=f"{self.name}: assistance against {slot.type}")
+        return on
+
 
 @dataclass(frozen=True)
 class Commitment(Effect):
@@ -194,6 +335,8 @@ class Commitment(Effect):
 
     type: ClassVar[str] = "commitment"
     fields: ClassVar[tuple[str, ...]] = ("name", "between", "posture_ceiling", "verification_cost", "breach_rate", "breach_cost")
+    standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "commitments_in_force"
     name: str = ""
     side_a: tuple[int, ...] = ()
     side_b: tuple[int, ...] = ()
@@ -232,10 +375,31 @@ class Commitment(Effect):
         a = [(i, j) for i in self.side_a for j in self.side_b] + [(j, i) for i in self.side_a for j in self.side_b]
         return np.array([p[0] for p in a]), np.array([p[1] for p in a])
 
-    def monthly(self, eng, strength, draws, move) -> None:
-        from sim.mechanisms.structures import commitment_month
-
-        commitment_month(eng, self, strength, draws[:, 0], move)
+    def monthly(self, world, strength, draws, move) -> None:
+        """Cap the restrained postures, verify compliance (mutual small signals), draw a breach."""
+        u = draws[:, 0]
+        t = world.step_count
+        rows = np.flatnonzero(strength > 0)
+        if rows.size == 0:
+            return
+        obs, tgt = self.pairs()
+        world.cap_posture(rows, obs, tgt, 1.0 - strength[rows, None] * (1.0 - self.posture_ceiling))
+        if self.verification_cost > 0:
+            world.emit_signal(rows, self.side_a, self.side_b, self.verification_cost * strength[rows])
+            world.emit_signal(rows, self.side_b, self.side_a, self.verification_cost * strength[rows])
+        pair_threat = world.state.threat[rows[:, None], obs[None, :], tgt[None, :]]
+        p = self.breach_rate * pair_threat.max(axis=1)
+        broke = u[rows] < p
+        if broke.any():
+            ids = world.spec.ids
+            who = obs[pair_threat.argmax(axis=1)]
+            for breacher in np.unique(who[broke]):
+                mask = broke & (who == breacher)
+                sel = rows[mask]
+                world.emit_signal(sel, (int(breacher),), None, self.breach_cost, hostile=True)
+                world.end_move(sel, move)
+                world.log.add("breach", t, sel, move=move.id, actor=ids[breacher], p=p[mask], draw=u[sel],
+                              reason=f"{ids[breacher]} resumes contingency planning: {self.name} breached")
 
 
 @dataclass(frozen=True)
@@ -262,10 +426,10 @@ class Reassurance(Effect):
             relief=check_range(f"{key}.relief", cfg.get("relief", 0.05), 0.0, 1.0),
         )
 
-    def on_enact(self, eng, rows, move) -> None:
-        eng.emit_signal(rows, self.senders, self.observers, self.cost)
-        eng.relieve_irritant(rows, self.observers, eng.spec.roster.expand([eng.ids[s] for s in self.senders], "senders"),
-                             self.relief)
+    def on_enact(self, world, rows, move) -> None:
+        world.emit_signal(rows, self.senders, self.observers, self.cost)
+        world.relieve_irritant(rows, self.observers,
+                               world.spec.roster.expand([world.spec.ids[s] for s in self.senders], "senders"), self.relief)
 
 
 @dataclass(frozen=True)
@@ -278,6 +442,9 @@ class Mission(Effect):
 
     type: ClassVar[str] = "mission"
     fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "management", "hazard_reduction", "cooperation_cost")
+    standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "missions_in_force"
+    response_order: ClassVar[int] = 1
     name: str = ""
     parties: tuple[int, ...] = ()
     sites: tuple[int, ...] = ()
@@ -300,6 +467,36 @@ class Mission(Effect):
     def covers(self, slot) -> bool:
         return bool(set(slot.involved) & set(self.sites))
 
+    def prepare(self, spec) -> np.ndarray:
+        """(S,) the crisis slots at its sites."""
+        return np.array([self.covers(s) for s in spec.slots], dtype=bool)
+
+    def hazard_cut(self, standing):
+        if not self.hazard_reduction:
+            return None
+        return self.hazard_reduction * standing.strength[:, None] * standing.data[None, :]
+
+    def absorbed(self, standing, rows):
+        return self.management * standing.strength[rows, None] * standing.data[None, :]
+
+    def respond(self, world, standing, rows, slot, slot_index, step):
+        """A crisis at its site is managed jointly: each party's work is a conciliatory signal of
+        cooperation_cost * strength seen by the other parties."""
+        if not standing.data[slot_index]:
+            return None
+        s = standing.strength[rows]
+        on = rows[s > 0]
+        if on.size == 0:
+            return None
+        ids, roster = world.spec.ids, world.spec.roster
+        for p in self.parties if self.cooperation_cost > 0 else ():
+            others = tuple(q for q in roster.expand([ids[q] for q in self.parties], "mission")
+                           if q not in roster.expand([ids[p]], "mission"))
+            world.emit_signal(on, (p,), others, self.cooperation_cost * s[s > 0])
+        world.log.add("managed", step, on, move=standing.move.id, actor=self.name, value=self.management * s[s > 0],
+                      reason=f"{self.name} manages the crisis jointly ({', '.join(ids[p] for p in self.parties)})")
+        return None
+
 
 @dataclass(frozen=True)
 class HumanSecurity(Effect):
@@ -308,6 +505,7 @@ class HumanSecurity(Effect):
 
     type: ClassVar[str] = "human_security"
     fields: ClassVar[tuple[str, ...]] = ("territories", "gain")
+    standing: ClassVar[bool] = True
     territories: tuple[int, ...] = ()
     gain: float = 0.2
 
@@ -321,6 +519,14 @@ class HumanSecurity(Effect):
                 raise ConfigError(f"{key}.territories[{pos}]", f"{t} is not a territory", territories)
         return cls(territories=tuple(roster.index(t) for t in chosen),
                    gain=check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))
+
+    def human_security_gain(self, standing, territory_position, n_territories):
+        s = standing.strength
+        if not s.any():
+            return None
+        add = np.zeros(n_territories)
+        add[[territory_position[t] for t in self.territories]] = self.gain
+        return s[:, None] * add[None, :]
 
 
 @dataclass(frozen=True)
@@ -344,8 +550,14 @@ class Conflict(Effect):
             raise ConfigError(f"{key}.crisis_type", f"unknown crisis type {kind!r}", crisis_types)
         return cls(site=str(site), crisis_type=str(kind))
 
-    def on_enact(self, eng, rows, move) -> None:
-        eng.force_conflict(rows, self, move)
+    def on_enact(self, world, rows, move) -> None:
+        crises.strike(world, rows, self.site, self.crisis_type,
+                      reasons=(f"scheduled: {move.title}", f"{move.title}: open war at {{label}}"))
+
+    def check_sites(self, slots, key: str) -> None:
+        if not any(s.site == self.site and s.type == self.crisis_type for s in slots):
+            allowed = sorted({s.site for s in slots if s.type == self.crisis_type})
+            raise ConfigError(f"{key}.site", f"no {self.crisis_type} site {self.site!r}", allowed)
 
 
 EFFECT_TYPES: dict[str, type[Effect]] = {

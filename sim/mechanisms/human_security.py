@@ -51,3 +51,9 @@ class HumanSecurity:
             return
         loss = (severity[:, :, None] * involved[None, :, :]).sum(axis=1)
         self.value[rows] = np.maximum(self.value[rows] - self.params.human_security_crisis_shock * loss, 0.0)
+
+
+def month(world, step: int) -> None:
+    """Relax every territory's human security towards this month's target (after beliefs)."""
+    hs = world.human_security
+    hs.update(world.state.threat, world.structures.human_security_gain(hs.position, len(hs.territories)))

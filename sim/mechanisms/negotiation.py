@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sim.core.state import MoveStatus
+from sim.numerics.streams import attempt_draws
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -49,29 +50,57 @@ def party_accepts(votes: np.ndarray, party) -> np.ndarray:
     return (votes * w).sum(axis=1) >= party.quota * w.sum() - 1e-12
 
 
-def negotiate(eng, move, step: int) -> None:
+class Negotiations:
+    """The vote draws of every move: (R, attempts, votes) uniforms per move, fixed by the seed."""
+
+    def __init__(self, spec, seeds: np.ndarray):
+        self.draws = [attempt_draws(seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
+
+
+def month(world, step: int) -> None:
+    """Table every move whose next attempt falls in ``step``, in the order of the config."""
+    for move in world.spec.moves:
+        negotiate(world, move, step)
+
+
+def enact(world, move, rows, concession, step: int) -> None:
+    """The move enters into force: the proposer's costly signal, then each effect."""
+    book = world.book
+    book.status[rows, move.index] = MoveStatus.IN_FORCE
+    book.enacted_at[rows, move.index] = step
+    book.next_attempt[rows, move.index] = -1
+    cost = move.cost + concession
+    if np.any(cost > 0):
+        world.emit_signal(rows, (move.proposer,), None, cost)
+    for e in move.effects:
+        e.on_enact(world, rows, move)
+    world.log.add("enacted", step, rows, move=move.id, actor=world.spec.ids[move.proposer], value=cost,
+                  reason=f"'{move.title}' enters into force (phase-in {move.phase_in} months)")
+
+
+def negotiate(world, move, step: int) -> None:
     """Table ``move`` in the replicates whose next attempt falls in ``step``."""
     m = move.index
-    rows = np.flatnonzero(eng.book.next_attempt[:, m] == step)
+    rows = np.flatnonzero(world.book.next_attempt[:, m] == step)
     if rows.size == 0:
         return
-    ids = eng.spec.ids
-    neg = eng.spec.negotiation
+    ids = world.spec.ids
+    neg = world.spec.negotiation
     if move.unilateral:
-        eng.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral step (GRIT): no consent needed")
-        eng.enact(move, rows, np.zeros(rows.size), step)
+        world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral step (GRIT): no consent needed")
+        enact(world, move, rows, np.zeros(rows.size), step)
         return
-    attempt = eng.book.attempts[rows, m]
+    attempt = world.book.attempts[rows, m]
     concession = attempt * neg.concession_step
-    draws = eng.attempt_draws[m][rows, attempt, :]
-    eng.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], value=attempt + 1, concession=concession,
+    draws = world.negotiations.draws[m][rows, attempt, :]
+    world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], value=attempt + 1, concession=concession,
                 reason=f"{ids[move.proposer]} tables '{move.title}'")
-    trust, threat = eng.state.trust[rows], eng.state.threat[rows]
+    trust, threat = world.state.trust[rows], world.state.threat[rows]
     vote_of: dict[int, np.ndarray] = {}
     for col, d in enumerate(move.deciders):
         party = next(p for p in move.parties if d in p.deciders)
-        view = _view(eng, move, party, d, trust, threat, attempt, concession, move.domestic_cost)
-        vote_of[d] = _vote(eng, move, d, view, draws[:, col], rows, step, "vote",
+        view = _view(world, move, party, d, trust, threat, attempt, concession, move.domestic_cost)
+        vote_of[d] = _vote(world, move, d, view, draws[:, col], rows, step, "vote",
                            ",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d))
     agreed = np.ones(rows.size, dtype=bool)
     refusers: list[tuple[int, np.ndarray]] = []
@@ -79,7 +108,7 @@ def negotiate(eng, move, step: int) -> None:
         votes = np.stack([vote_of[d] for d in party.deciders], axis=1)
         ok = party_accepts(votes, party)
         if len(party.deciders) > 1:
-            eng.log.add("decision", step, rows, move=move.id, actor=ids[party.index], value=ok.astype(float),
+            world.log.add("decision", step, rows, move=move.id, actor=ids[party.index], value=ok.astype(float),
                         reason=_internal_reason(party, votes, ok, ids))
         agreed &= ok
         refusers.append((party.index, ~ok))
@@ -90,9 +119,9 @@ def negotiate(eng, move, step: int) -> None:
         if sub.size == 0:
             break
         party = next((p for p in move.parties if d in p.deciders), move.parties[0])
-        view = _view(eng, move, party, d, trust[sub], threat[sub], attempt[sub], concession[sub],
+        view = _view(world, move, party, d, trust[sub], threat[sub], attempt[sub], concession[sub],
                      move.domestic_cost + move.ratification_cost)
-        ratified = _vote(eng, move, d, view, draws[sub, len(move.deciders) + k], rows[sub], step, "ratification",
+        ratified = _vote(world, move, d, view, draws[sub, len(move.deciders) + k], rows[sub], step, "ratification",
                          "ratification")
         refused = np.zeros(rows.size, dtype=bool)
         refused[sub[~ratified]] = True
@@ -104,53 +133,53 @@ def negotiate(eng, move, step: int) -> None:
         for r in np.flatnonzero(no):
             if not reasons[r].endswith(ids[idx]):
                 reasons[r] += f", {ids[idx]}"
-    eng.log.add("outcome", step, rows, move=move.id, actor=ids[move.proposer], value=agreed.astype(float),
+    world.log.add("outcome", step, rows, move=move.id, actor=ids[move.proposer], value=agreed.astype(float),
                 concession=concession, reason=reasons)
     if agreed.any():
-        eng.enact(move, rows[agreed], concession[agreed], step)
-    _rejection_signals(eng, move, rows, refusers)
+        enact(world, move, rows[agreed], concession[agreed], step)
+    _rejection_signals(world, move, rows, refusers)
     failed = rows[~agreed]
-    eng.book.attempts[rows, m] += 1
-    retry = move.retry & (eng.book.attempts[failed, m] < neg.max_attempts)
-    eng.book.next_attempt[failed, m] = np.where(retry, step + neg.retry_after, -1)
+    world.book.attempts[rows, m] += 1
+    retry = move.retry & (world.book.attempts[failed, m] < neg.max_attempts)
+    world.book.next_attempt[failed, m] = np.where(retry, step + neg.retry_after, -1)
     gave_up = failed[~retry]
-    eng.book.status[gave_up, m] = MoveStatus.FAILED
-    eng.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
+    world.book.status[gave_up, m] = MoveStatus.FAILED
+    world.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
                 reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
 
 
-def _view(eng, move, party, d: int, trust, threat, attempt, concession, domestic_cost: float) -> ProposalView:
-    ids = eng.spec.ids
-    cps = move.counterparts(party, d, eng.spec.roster)
+def _view(world, move, party, d: int, trust, threat, attempt, concession, domestic_cost: float) -> ProposalView:
+    ids = world.spec.ids
+    cps = move.counterparts(party, d, world.spec.roster)
     return ProposalView(
         move=move.id, title=move.title, proposer=ids[move.proposer], party=ids[party.index], decider=ids[d],
         counterparts=tuple(ids[c] for c in cps), attempt=_readonly(attempt), concession=_readonly(concession),
         gain=float(move.gain[d]), exposure=move.exposure, domestic_cost=domestic_cost,
-        hawkishness=float(eng.spec.roster.hawkishness[d]),
+        hawkishness=float(world.spec.roster.hawkishness[d]),
         trust=_readonly(trust[:, d, cps].mean(axis=1) if cps else np.ones(len(attempt))),
         threat=_readonly(threat[:, d, cps].mean(axis=1) if cps else np.zeros(len(attempt))),
-        rationality=eng.spec.negotiation.rationality,
+        rationality=world.spec.negotiation.rationality,
     )
 
 
-def _vote(eng, move, d: int, view: ProposalView, u: np.ndarray, rows, step: int, kind: str, counterpart: str) -> np.ndarray:
+def _vote(world, move, d: int, view: ProposalView, u: np.ndarray, rows, step: int, kind: str, counterpart: str) -> np.ndarray:
     """Ask decider ``d`` (through its agent), draw its vote, log it; returns (k,) bool."""
-    p, utility = eng.decide(d, view)
+    p, utility = world.decide(d, view)
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     yes = u < p
-    eng.log.add(kind, step, rows, move=move.id, actor=eng.spec.ids[d], counterpart=counterpart, p=p, draw=u,
+    world.log.add(kind, step, rows, move=move.id, actor=world.spec.ids[d], counterpart=counterpart, p=p, draw=u,
                 utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
                 domestic=view.domestic_cost * view.hawkishness, concession=view.concession, value=yes.astype(float),
                 reason=np.where(yes, "accept", "reject"))
     return yes
 
 
-def _rejection_signals(eng, move, rows, refusers) -> None:
+def _rejection_signals(world, move, rows, refusers) -> None:
     """Each replicate's refusing parties (other than the proposer's own side) send one joint
     hostile signal of ``rejection_cost`` to the proposer and its members; an actor that refused
     both alone and inside a bloc (Russia in the CSTO) is credited once."""
-    ids = eng.spec.ids
-    roster = eng.spec.roster
+    ids = world.spec.ids
+    roster = world.spec.roster
     others = [(idx, no) for idx, no in refusers if move.proposer not in roster.expand([ids[idx]], "consent")]
     if not others:
         return
@@ -159,7 +188,7 @@ def _rejection_signals(eng, move, rows, refusers) -> None:
     for combo in np.unique(pattern[pattern.any(axis=1)], axis=0):
         sel = rows[(pattern == combo).all(axis=1)]
         senders = tuple(idx for (idx, _), on in zip(others, combo) if on)
-        eng.emit_signal(sel, senders, observers, eng.spec.negotiation.rejection_cost, hostile=True)
+        world.emit_signal(sel, senders, observers, world.spec.negotiation.rejection_cost, hostile=True)
 
 
 def _internal_reason(party, votes: np.ndarray, ok: np.ndarray, ids) -> np.ndarray:

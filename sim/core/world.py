@@ -1,0 +1,68 @@
+"""The interface the mechanisms see: what a mechanism may read and do to the world, typed.
+
+Mechanisms (sim/mechanisms/) and effect types receive a ``World`` (the engine implements it)
+and use nothing else of the engine: no private fields, no other attributes. Reading the belief
+state is free; writing it goes through the methods below, or through a mechanism's own
+compiled kernel on ``state`` (crisis damage), so that each change to beliefs has one home.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from sim.core.events import EventLog
+from sim.core.state import MoveBook, State
+
+if TYPE_CHECKING:  # annotations only: the config sits above the core's vocabulary
+    from sim.config.spec import ModelSpec
+    from sim.mechanisms.negotiation import ProposalView
+
+
+class World(Protocol):
+    spec: ModelSpec  # the validated, immutable config
+    R: int  # replicates advanced together
+    n: int  # actors
+    step_count: int  # the current month (1 in the first)
+    state: State  # beliefs, (R, n, n) arrays
+    book: MoveBook  # where each move stands
+    log: EventLog  # what happened and why
+    logit_bounds: tuple[float, float]  # log-odds of the trust bounds
+    structures: Any  # sim.mechanisms.structures.Structures
+    crises: Any  # sim.mechanisms.crises.Crises
+    negotiations: Any  # sim.mechanisms.negotiation.Negotiations
+    human_security: Any  # sim.mechanisms.human_security.HumanSecurity
+
+    def decide(self, decider: int, view: ProposalView) -> tuple[np.ndarray, np.ndarray]:
+        """The decider's agent's acceptance probabilities and utilities for ``view``."""
+
+    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
+        """A public act by ``senders`` seen by ``observers`` (all if None): evidence about them."""
+
+    def emit_matrix(self, rows, weight: np.ndarray, cost, hostile: bool = False) -> None:
+        """A signal with explicit (n, n) observer-target weights."""
+
+    def contact_weights(self, channel) -> np.ndarray:
+        """The weights of a channel's monthly contacts."""
+
+    def shock_threat(self, rows, weight: np.ndarray, amount: float) -> None:
+        """Add ``amount * weight`` to threat perception (clipped to [0, 1])."""
+
+    def add_irritant(self, rows, observers, senders, load: float) -> None:
+        """A decaying irritant load on the observers' threat perception of the senders."""
+
+    def relieve_irritant(self, rows, observers, senders, relief: float) -> None:
+        """Lower the standing irritant floor for good."""
+
+    def cap_posture(self, rows, observers, targets, cap) -> None:
+        """Cap postures observer -> target for this month (commitments in force)."""
+
+    def release_posture_caps(self) -> None:
+        """Lift the caps at the start of a month."""
+
+    def end_move(self, rows, move) -> None:
+        """The move stops acting in ``rows`` (a breached commitment)."""
+
+    def count(self, name: str, rows, amount) -> None:
+        """Add ``amount`` to this month's count ``name`` (an outcome, sim/output/outcomes.py)."""

@@ -1,0 +1,90 @@
+"""Public acts read as evidence (Kydd 2005): who is credited with an act, who sees it, and how
+it moves the observers' log-odds of trust and their threat perception.
+
+An act by ``senders`` is credited to them and, through bloc attribution, to the members of
+their blocs; it is seen by ``observers`` (everyone if None); the sender group learns nothing
+about itself. This is the one place where an act becomes evidence (docs/model.md, "Signals").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.state import State
+from sim.numerics import kernels
+
+
+class Signals:
+    def __init__(self, spec, state: State, logit_bounds: tuple[float, float]):
+        self.spec = spec
+        self.state = state
+        self.n = spec.roster.n
+        self.R = state.own.shape[0]
+        self.logit_bounds = logit_bounds
+        self._weights: dict[tuple, np.ndarray] = {}  # weight matrices, cached by (senders, observers)
+        self._pairs: dict[int, tuple] = {}  # non-zero pairs of each weight matrix emitted
+
+    def emit(self, rows, senders, observers, cost, hostile: bool = False) -> None:
+        """A public act by ``senders`` seen by ``observers`` (all actors if None)."""
+        key = (tuple(senders), None if observers is None else tuple(observers))
+        if key not in self._weights:
+            self._weights[key] = self.weights(senders, observers)
+        self.emit_matrix(rows, self._weights[key], cost, hostile)
+
+    def weights(self, senders, observers) -> np.ndarray:
+        """(n, n) observer-target weights of a signal by ``senders`` seen by ``observers`` (all if
+        None): targets are the senders credited through bloc attribution; the sender group (the
+        senders and their blocs' members) learns nothing about itself."""
+        sent = np.zeros(self.n)
+        sent[list(senders)] = 1.0
+        credited = np.clip(sent @ self.spec.attribution, 0.0, 1.0)
+        seen = np.ones(self.n) if observers is None else np.zeros(self.n)
+        if observers is not None:
+            seen[list(observers)] = 1.0
+        weight = seen[:, None] * credited[None, :]
+        np.fill_diagonal(weight, 0.0)
+        group = np.flatnonzero(credited > 0)
+        weight[np.ix_(group, group)] = 0.0
+        return weight
+
+    def contact_weights(self, channel) -> np.ndarray:
+        """Weights of a channel's monthly contacts: the sum over members m of m's signal seen by
+        the covered actors outside m's group (cached per channel)."""
+        key = ("contact", channel)
+        if key not in self._weights:
+            total = np.zeros((self.n, self.n))
+            ids = self.spec.ids
+            for m in channel.members:
+                group = set(self.spec.roster.expand([ids[m]], "channel"))
+                total += self.weights((m,), tuple(i for i in channel.covered if i not in group))
+            self._weights[key] = np.clip(total, 0.0, 1.0)
+        return self._weights[key]
+
+    def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
+        """Apply a signal with (n, n) observer-target weights ``weight``.
+
+        Conciliatory: L_own += beta * c * w * (1 - sigma * P) and P -= r * c * w * (1 - sigma * P).
+        Hostile: L_own -= beta_h * c * w and P += r * c * w. Only the pairs with non-zero weight
+        are touched (a channel's contacts are a few pairs), through flat (replicate, pair)
+        indices, in one compiled loop (sim/numerics/kernels.py: signal_pairs)."""
+        rows = np.asarray(rows)
+        if rows.size == 0:
+            return
+        key = id(weight)
+        cached = self._pairs.get(key)
+        if cached is None or cached[0] is not weight:
+            if len(self._pairs) > 256:  # weights passed by callers that do not cache them
+                self._pairs.clear()
+            flat = weight.ravel()
+            pairs = np.flatnonzero(flat)
+            cached = self._pairs[key] = (weight, pairs, flat[pairs])
+        _, pairs, w = cached
+        if pairs.size == 0:
+            return
+        d = self.spec.dynamics
+        cost = np.ascontiguousarray(np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,)))
+        low, high = self.logit_bounds
+        kernels.signal_pairs(self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1),
+                             rows.astype(np.int64, copy=False), rows.size == self.R, pairs, w, cost, hostile,
+                             d.hostile_sensitivity if hostile else d.signal_sensitivity, d.reassurance,
+                             d.spiral_bias, low, high)

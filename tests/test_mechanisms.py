@@ -17,6 +17,7 @@ import pytest
 
 from sim.mechanisms import dynamics as dyn
 from sim.config import load_config
+from sim.core.state import MoveStatus
 from sim.model import EurosecModel
 
 NATO_DECIDERS = ("USA", "WEU", "EFL")
@@ -217,7 +218,7 @@ def test_ending_contingency_planning_lowers_mutual_threat():
     control_cfg = copy.deepcopy(cfg)
     del control_cfg["moves"]["no_contingency"]
     deal, control = run(cfg, R), run(control_cfg, R)
-    assert (deal.engine.book.enacted_at[:, 0] == cfg["moves"]["no_contingency"]["start"]).all()
+    assert (deal.enacted_month("no_contingency") == cfg["moves"]["no_contingency"]["start"]).all()
     for a, b in (("RUS", "NATO"), ("NATO", "RUS")):
         diff = deal.threat(a, b) - control.threat(a, b)
         assert diff.mean() < -0.05, (a, b)
@@ -278,7 +279,8 @@ def test_richardson_posture_rises_with_threat_in_the_engine():
     cfg = make_cfg(crises=False, horizon=24)
     model = EurosecModel(rng=7, replicates=2, config=cfg, record_events=False)
     eng, efl, rus = model.engine, model.index("EFL"), model.index("RUS")
-    weight = np.zeros((model.engine.n, model.engine.n))
+    n = len(model.spec.ids)
+    weight = np.zeros((n, n))
     weight[efl, rus] = 1.0
     eng.shock_threat(np.array([0]), weight, 0.4)  # replicate 0: the Eastern flank is scared
     model.run()
@@ -328,6 +330,7 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
 
     model = EurosecModel(rng=3, replicates=6, config=make_cfg(crises=False), record_events=False)
     eng, d = model.engine, model.spec.dynamics
+    logit_low = dyn.logit(d.trust_low)  # the floor of trust on the evidence (log-odds) scale
     rng = np.random.default_rng(0)
     s = eng.state
     s.trust[:] = rng.uniform(0.1, 0.9, s.trust.shape)
@@ -346,12 +349,12 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
             if not hit[k, j]:
                 continue
             w = crises.blame_weights(slot, s.trust[r], model.spec.attribution_bias)
-            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, eng.logit_bounds[0])
+            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, logit_low)
             threat[r] = np.minimum(threat[r] + (d.reassurance * slot.severity * slot.blame + slot.threat_shock) * w, 1.0)
             p_esc = np.clip(slot.escalation * (1.0 + tens[k, j]), 0.0, 1.0)
             if slot.conflict and slot.escalation > 0 and u_escalation[k, j] < p_esc:
                 sev = slot.escalation_severity
-                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, eng.logit_bounds[0])
+                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, logit_low)
                 threat[r] = np.minimum(threat[r] + (d.reassurance * sev + slot.threat_shock * sev / slot.severity) * w, 1.0)
     assert hit.sum() > rows.size and eng.counters["escalations"].sum() > 0  # several crises, some escalate
     np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)
@@ -386,7 +389,7 @@ def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
 
     with_nrc = (arm(True, False), arm(True, True))
     without = (arm(False, False), arm(False, True))
-    assert (with_nrc[1].engine.book.status[:, 0] == 1).all()
+    assert (with_nrc[1].move_status("nrc") == MoveStatus.IN_FORCE).all()
     assert with_nrc[1].summary()["crises"].sum() > 3 * R
     for pair in (("EFL", "RUS"), ("RUS", "EFL"), ("WEU", "RUS"), ("USA", "RUS")):
         assert loss(pair, *without) > 0.3, pair
@@ -409,7 +412,8 @@ def test_solidarity_clause_turns_attack_on_russia_into_trust_gain():
         return run(cfg, R, seed=12)
 
     clause, no_clause, calm = arm(True, True), arm(True, False), arm(False, True)
-    assert (clause.engine.book.status[:, 0] == 1).all() and (no_clause.engine.book.status[:, 0] == 1).all()
+    assert (clause.move_status("solidarity") == MoveStatus.IN_FORCE).all()
+    assert (no_clause.move_status("solidarity") == MoveStatus.IN_FORCE).all()
     t_clause, t_no, t_calm = (m.trust("RUS", "NATO") for m in (clause, no_clause, calm))
     assert (t_clause > t_no).all()
     assert t_clause.mean() > t_calm.mean() + 0.05  # the attacks, answered with assistance, build trust

@@ -146,6 +146,7 @@ def only_crisis(cfg: dict, crisis_type: str, sites: list) -> dict:
 class Run:
     model: EurosecModel
     snaps: dict[str, list[np.ndarray]]  # per month 0..HORIZON
+    status: list[dict[str, np.ndarray]]  # per month 0..HORIZON: move id -> (R,) MoveStatus codes
     strength: list[dict]  # per month 0..HORIZON: structure key -> (R,) strength
     events: object
     summary: object
@@ -155,7 +156,7 @@ class Run:
 
     def live(self, mid: str, month: int = HORIZON) -> np.ndarray:
         """(R,) whether the move is in force at the end of ``month`` (a commitment's breach ends it)."""
-        return self.snaps["status"][month][:, self.model.spec.move(mid).index] == MoveStatus.IN_FORCE
+        return self.status[month][mid] == MoveStatus.IN_FORCE
 
     def of(self, kind: str, move: str | None = None):
         ev = self.events[self.events["kind"] == kind]
@@ -174,16 +175,17 @@ def simulate(cfg: dict, horizon: int = HORIZON) -> Run:
     eng = model.engine
     snaps = {k: [getattr(eng.state, k).copy()] for k in SNAP}
     snaps["human_security"] = [eng.human_security.value.copy()]
-    snaps["status"] = [eng.book.status.copy()]
+    move_ids = [m.id for m in model.spec.moves]
+    status = [{mid: model.move_status(mid) for mid in move_ids}]
     strength = [{k: v.copy() for k, v in eng.structures.strength.items()}]
     for _ in range(horizon):
         model.step()
         for k in SNAP:
             snaps[k].append(getattr(eng.state, k).copy())
         snaps["human_security"].append(eng.human_security.value.copy())
-        snaps["status"].append(eng.book.status.copy())
+        status.append({mid: model.move_status(mid) for mid in move_ids})
         strength.append({k: v.copy() for k, v in eng.structures.strength.items()})
-    return Run(model, snaps, strength, model.events(), model.summary())
+    return Run(model, snaps, status, strength, model.events(), model.summary())
 
 
 @lru_cache(maxsize=4)
@@ -217,12 +219,12 @@ def name(model, i: int) -> str:
 @pytest.mark.parametrize("group, mid", MOVES, ids=[m for _, m in MOVES])
 def test_move_is_enacted_in_its_month_when_every_decider_accepts(group, mid):
     run = treated(mid)
-    model, eng = run.model, run.model.engine
+    model = run.model
     move = model.spec.move(mid)
     assert move.effects, f"{mid} has no effects"
     # nothing happens in the calm month before the move is tabled
     assert (run.summary.loc[run.summary["step"] == 1, "agreements_reached"] == 0).all()
-    assert (eng.book.enacted_at[:, move.index] == START).all()
+    assert (model.enacted_month(mid) == START).all()
     props, enacted = run.of("proposal", mid), run.of("enacted", mid)
     assert (props["step"] == START).all() and props["replicate"].nunique() == R and len(props) == R
     assert (enacted["step"] == START).all() and enacted["replicate"].nunique() == R and len(enacted) == R
@@ -245,16 +247,16 @@ def test_move_is_never_enacted_when_every_decider_rejects(group, mid):
     attempts, gap = int(neg["max_attempts"]), int(neg["retry_after"])
     last = START + gap * (attempts - 1)
     run = simulate(cfg, horizon=max(HORIZON, last + 2))
-    model, eng = run.model, run.model.engine
+    model = run.model
     move = model.spec.move(mid)
     if move.unilateral:
         # nobody is asked, so nobody can refuse: a unilateral step goes ahead regardless
         assert len(run.of("vote", mid)) == 0
-        assert (eng.book.enacted_at[:, move.index] == START).all()
+        assert (model.enacted_month(mid) == START).all()
         return
     assert len(run.of("enacted", mid)) == 0
-    assert (eng.book.enacted_at[:, move.index] == -1).all()
-    assert (eng.book.status[:, move.index] == MoveStatus.FAILED).all()
+    assert (model.enacted_month(mid) == -1).all()
+    assert (model.move_status(mid) == MoveStatus.FAILED).all()
     props, outcome = run.of("proposal", mid), run.of("outcome", mid)
     expected = [START + gap * a for a in range(attempts)]
     for r in range(R):
@@ -283,7 +285,7 @@ def check_signal(mid, k, e, run):
     ctrl = ablated(mid, k)
     model, d = run.model, run.model.spec.dynamics
     group = group_of(model, [name(model, s) for s in e.senders])
-    observers = range(model.engine.n) if e.observers is None else e.observers
+    observers = range(len(model.spec.ids)) if e.observers is None else e.observers
     pairs = [(o, s) for s in e.senders for o in observers if o not in group]
     assert pairs
     for o, s in pairs:
@@ -301,7 +303,7 @@ def check_signal(mid, k, e, run):
             assert (diff > 0.5 * d.signal_sensitivity * e.cost * (1 - d.spiral_bias)).all(), label
     # observers outside the signal learn nothing from it
     if e.observers is not None:
-        outside = [o for o in range(model.engine.n) if o not in e.observers and o not in group]
+        outside = [o for o in range(len(model.spec.ids)) if o not in e.observers and o not in group]
         for o in outside:
             for s in e.senders:
                 diff = run.at("own", START)[:, o, s] - ctrl.at("own", START)[:, o, s]
@@ -342,7 +344,7 @@ def check_reassurance(mid, k, e, run):
     the relief where it was positive, never below zero; their threat perception falls."""
     ctrl = ablated(mid, k)
     model = run.model
-    n = model.engine.n
+    n = len(model.spec.ids)
     targets = group_of(model, [name(model, s) for s in e.senders])
     f_run, f_ctrl = run.at("irritant_floor", HORIZON), ctrl.at("irritant_floor", HORIZON)
     assert (f_run >= 0).all()
@@ -464,12 +466,12 @@ def check_commitment(mid, k, e, run):
     """While in force, the posture ceiling across the two sides is below 1 and postures stay under
     it: below the control where the control plans above the ceiling, never above the control."""
     ctrl = ablated(mid, k)
-    model, eng = run.model, run.model.engine
+    model = run.model
     move = model.spec.move(mid)
     obs, tgt = e.pairs()
     # a breach ends the move: every replicate where it ended has its breach event, in that month
     breaches = run.of("breach", mid)
-    ended = np.flatnonzero(eng.book.status[:, move.index] == MoveStatus.ENDED)
+    ended = np.flatnonzero(model.move_status(mid) == MoveStatus.ENDED)
     assert sorted(breaches["replicate"]) == sorted(ended)
     for row in breaches.itertuples():
         assert row.step >= START and not run.live(mid, row.step)[row.replicate]

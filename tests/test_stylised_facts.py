@@ -47,7 +47,7 @@ def run(cfg: dict, replicates: int, seed: int = 2010) -> EurosecModel:
 
 
 def enacted(model: EurosecModel, move_id: str) -> np.ndarray:
-    return model.engine.book.enacted_at[:, model.spec.move(move_id).index] >= 0
+    return model.enacted_month(move_id) >= 0
 
 
 def paired_t(diff: np.ndarray) -> float:
@@ -145,8 +145,7 @@ def test_distrustful_veto_player_blocks_more_often():
     failed_low = ~enacted(low, "no_contingency")
     failed_high = ~enacted(high, "no_contingency")
     # after every attempt was used, the move was abandoned
-    m = low.spec.move("no_contingency").index
-    assert (low.engine.book.status[failed_low, m] == MoveStatus.FAILED).all()
+    assert (low.move_status("no_contingency")[failed_low] == MoveStatus.FAILED).all()
     assert failed_low.mean() > failed_high.mean() + 0.15
     # same vote draws: a deal the distrustful Russia accepts, the trusting one accepts too
     assert (~failed_low & failed_high).mean() < 0.02
@@ -275,7 +274,7 @@ def test_medvedev_treaty_is_agreed_far_less_often_than_the_nrc():
     m = treaty.spec.move("medvedev_treaty")
     assert m.ratifiers and any(treaty.spec.ids[p.index] == "OSCE" for p in m.parties)
     # every attempt was made
-    assert (treaty.engine.book.attempts[:, m.index] == treaty.spec.negotiation.max_attempts).mean() > 0.95
+    assert (treaty.attempts("medvedev_treaty") == treaty.spec.negotiation.max_attempts).mean() > 0.95
     rate_treaty, rate_nrc = enacted(treaty, "medvedev_treaty").mean(), enacted(nrc, "nrc").mean()
     assert rate_treaty < 0.02
     assert rate_nrc > rate_treaty + 0.5

@@ -134,7 +134,7 @@ if _where == "step":
     _step = sim.model.EurosecModel.step
 
     def step(self):
-        if self.spec.scenario_name == _stage and self.engine.step_count >= 3:
+        if self.spec.scenario_name == _stage and self.month >= 3:
             raise RuntimeError("simulated failure in month 3")
         return _step(self)
 

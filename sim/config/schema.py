@@ -13,7 +13,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
-from sim.core.params import param
+from sim.core.params import markdown_table, param
 from sim.mechanisms.crisis_params import CrisisTypeConfig
 
 
@@ -63,7 +63,7 @@ class DynamicsConfig:
         "exp(-hostile_sensitivity * severity)", source="Kydd (2005), as signal_sensitivity")
     spiral_bias: float = param(
         0.5, **UNIT, doc="an observer with threat perception P towards the sender credits only "
-        "(1 - spiral_bias * P) of a conciliatory signal", source="Jervis' spiral model: 0.5: a fully threatened "
+        "(1 - spiral_bias * P) of a conciliatory signal", source="Jervis' spiral model (1976); 0.5: a fully threatened "
         "observer halves it.")
     trust_memory: float = param(
         0.01, **UNIT, doc="monthly relaxation of each actor's own log-odds towards its scenario prior (forgetting)",
@@ -235,9 +235,46 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
+# the sections of docs/parameters.md: (title, class, key prefix)
+SECTIONS = (
+    ("Dynamics", "DynamicsConfig", "dynamics."),
+    ("Negotiation", "NegotiationConfig", "negotiation."),
+    ("Crises", "CrisesConfig", "crises."),
+    ("Crisis types", "CrisisTypeConfig", "crises.types.X."),
+    ("Actors", "ActorConfig", "roster.X."),
+    ("Moves", "MoveConfig", "moves.X."),
+    ("Output", "OutputConfig", "output."),
+)
+
+
+def parameters_markdown() -> str:
+    """docs/parameters.md: one table per section, generated from the declarations
+    (``python -m sim.config.schema --markdown > docs/parameters.md``)."""
+    out = ["# Parameters\n",
+           "Generated from the declarations in `sim/config/schema.py` and `sim/mechanisms/crisis_params.py` by "
+           "`python -m sim.config.schema --markdown > docs/parameters.md`; do not edit by hand "
+           "(tests/test_parameters.py fails when it is out of date). Set any key in a config file or on the "
+           "command line, e.g. `python -m sim.run dynamics.spiral_bias=0.3`. Equations: docs/model.md.\n"]
+    for title, name, prefix in SECTIONS:
+        out.append(f"## {title}\n")
+        if prefix.endswith("X."):
+            out.append(f"`X` is any {'crisis type' if 'types' in prefix else 'actor id' if 'roster' in prefix else 'move id'}; "
+                       "the values of the shipped ones are in `configs/`.\n")
+        out.append(markdown_table(globals()[name], prefix))
+    return "\n".join(out)
+
+
 def register() -> None:
     """Store the schema under a name distinct from ``config`` (same name recurses in Hydra 1.3)."""
     ConfigStore.instance().store(name="eurosec_schema", node=Config)
 
 
 register()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m sim.config.schema --markdown > docs/parameters.md")
+    sys.stdout.write(parameters_markdown())

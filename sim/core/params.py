@@ -92,8 +92,8 @@ def check_value(p: Param, key: str, value: Any) -> Any:
             return value
         return check_int(key, value, int(p.low), None if p.high is None else int(p.high))
     if p.kind == "bool":
-        # numpy's bool_ is not a bool subclass; accept it by name (no numpy import here)
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        # numpy's bool (bool_) is not a bool subclass; accept it by name (no numpy import here)
+        if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
             return bool(value)
         raise ConfigError(key, f"{value!r} is not true or false", BOOL_ALLOWED)
     if p.choices is not None and value not in p.choices:

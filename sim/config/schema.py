@@ -3,7 +3,16 @@
 The schema makes Hydra reject unknown keys and ill-typed values at the command line
 (``dynamics.spiral_biass=1`` -> "Key 'spiral_biass' not in 'DynamicsConfig'"). Range checks
 and cross-references (actor ids, crisis types) live in :mod:`sim.config.spec` and the modules it calls, which name the key
-and the allowed values. Each default's rationale is written beside it in ``configs/``.
+and the allowed values.
+
+One home per parameter: each scalar parameter is declared here once with
+:func:`sim.core.params.param` (default, accepted range, meaning, source); the checks in
+:mod:`sim.config.spec`, :mod:`sim.config.roster`, :mod:`sim.config.moves` and the crisis types'
+(:mod:`sim.mechanisms.crisis_params`) use the declarations, the YAML files in ``configs/`` only set
+values that differ, and ``docs/parameters.md`` is generated from them
+(``python -m sim.config.schema --markdown > docs/parameters.md``). To add a parameter: declare it
+here (or in the mechanism's own declarations) and use it where it acts (e.g. a field of
+:class:`sim.config.spec.Dynamics`), then regenerate docs/parameters.md.
 """
 
 from __future__ import annotations

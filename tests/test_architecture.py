@@ -19,7 +19,7 @@ PACKAGES = ("sim", "agents", "scenarios", "experiments")
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.errors", "sim"),                                   # 0 errors, the version
     ("sim.numerics",),                                       # 1 kernels, streams, allocator
-    ("sim.core.state", "sim.core.events", "sim.core.world"),  # 2 the core's vocabulary: state, statuses, the World interface
+    ("sim.core.state", "sim.core.events", "sim.core.world", "sim.core.params"),  # 2 the core's vocabulary: state, statuses, the World interface, parameter declarations
     ("sim.mechanisms", "scenarios", "agents.strategies"),     # 3 what happens, scenario data, decision rules
     ("sim.config",),                                         # 4 schema, loading, compiled spec
     ("sim.core",),                                           # 5 the engine and the month, the starting equilibrium

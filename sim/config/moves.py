@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.mechanisms.effects import Effect, compile_effect
-from sim.errors import ConfigError, check_int, check_range
+from sim.config.schema import MoveConfig
+from sim.core.params import check, declared
+from sim.errors import ConfigError, check_range
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,12 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
         deciders = tuple(roster.leaves(actor.id))  # itself, or its members down to non-composites
         weights = tuple(max(roster.actors[d].capability, 1e-6) for d in deciders)
         parties.append(Party(idx, deciders, actor.rule, actor.quota if actor.rule == "majority" else 1.0, weights))
-    gain = np.full(roster.n, check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))
+    p = check(MoveConfig, cfg, f"{key}.")
+    gain = np.full(roster.n, p["gain"])
+    gain_param = declared(MoveConfig)["gain"]  # gain_by values take gain's range
     for aid, g in dict(cfg.get("gain_by") or {}).items():
-        gain[roster.index(aid, f"{key}.gain_by")] = check_range(f"{key}.gain_by.{aid}", g, -1.0, 1.0)
-    start = check_int(f"{key}.start", cfg.get("start", 1), 1)
+        gain[roster.index(aid, f"{key}.gain_by")] = check_range(f"{key}.gain_by.{aid}", g, gain_param.low, gain_param.high)
+    start = p["start"]
     if start > horizon:
         raise ConfigError(f"{key}.start", f"month {start} is beyond the scenario horizon of {horizon} months",
                           f"an integer in [1, {horizon}]")
@@ -109,14 +113,14 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
         proposer=proposer,
         parties=tuple(parties),
         start=start,
-        cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
+        cost=p["cost"],
         gain=gain,
-        exposure=check_range(f"{key}.exposure", cfg.get("exposure", 0.2), 0.0, 1.0),
-        domestic_cost=check_range(f"{key}.domestic_cost", cfg.get("domestic_cost", 0.1), 0.0, 1.0),
-        phase_in=check_int(f"{key}.phase_in", cfg.get("phase_in", 1), 1, 240),
-        retry=bool(cfg.get("retry", True)),
+        exposure=p["exposure"],
+        domestic_cost=p["domestic_cost"],
+        phase_in=p["phase_in"],
+        retry=p["retry"],
         ratifiers=_ratifiers(cfg.get("ratify") or [], roster, key),
-        ratification_cost=check_range(f"{key}.ratification_cost", cfg.get("ratification_cost", 0.3), 0.0, 1.0),
+        ratification_cost=p["ratification_cost"],
         requires=tuple(str(x) for x in cfg.get("requires") or []),
         excludes=tuple(str(x) for x in cfg.get("excludes") or []),
         effects=tuple(compile_effect(e, f"{key}.effects[{k}]", roster, crisis_types) for k, e in enumerate(effects)),

@@ -14,11 +14,11 @@ import numpy as np
 
 # agents.strategies imports only sim.negotiation (numpy), never sim.spec or sim.model: no cycle
 from agents.strategies import STRATEGIES
-from sim.errors import ConfigError, check_range
+from sim.config.schema import KINDS, RULES, ActorConfig
+from sim.core.params import check
+from sim.errors import ConfigError
 
-KINDS = ("state", "faction", "alliance", "union", "organisation", "territory")
 COMPOSITE_KINDS = ("alliance", "union", "organisation")
-RULES = ("consensus", "unanimity", "majority")
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,13 @@ def compile_roster(cfg: Mapping) -> Roster:
     if not cfg:
         raise ConfigError("roster", "the roster is empty", "at least two actors")
     ids = list(cfg.keys())
-    non_composite = [i for i in ids if cfg[i].get("kind", "state") not in COMPOSITE_KINDS]
+    default_kind, default_rule = ActorConfig.kind, ActorConfig.rule  # the declared defaults
+    non_composite = [i for i in ids if cfg[i].get("kind", default_kind) not in COMPOSITE_KINDS]
     actors = []
     for index, aid in enumerate(ids):
         a = cfg[aid]
         key = f"roster.{aid}"
-        kind = a.get("kind", "state")
+        kind = a.get("kind", default_kind)
         if kind not in KINDS:
             raise ConfigError(f"{key}.kind", f"unknown kind {kind!r}", KINDS)
         members = list(a.get("members") or [])
@@ -125,7 +126,7 @@ def compile_roster(cfg: Mapping) -> Roster:
                 raise ConfigError(f"{key}.members[{pos}]", f"unknown actor {m!r}", ids)
             if m == aid:
                 raise ConfigError(f"{key}.members[{pos}]", f"{aid} cannot be its own member", ids)
-        rule = a.get("rule", "consensus")
+        rule = a.get("rule", default_rule)
         if rule not in RULES:
             raise ConfigError(f"{key}.rule", f"unknown decision rule {rule!r}", RULES)
         for ref in ("parent", "patron"):
@@ -136,20 +137,21 @@ def compile_roster(cfg: Mapping) -> Roster:
         strategy = a.get("strategy", "security_calculus")
         if not isinstance(strategy, str) or strategy not in STRATEGIES:
             raise ConfigError(f"{key}.strategy", f"unknown strategy {strategy!r}", sorted(STRATEGIES))
+        p = check(ActorConfig, a, f"{key}.")  # kind and rule are checked above, with their own wording
         actors.append(
             ActorSpec(
                 id=aid,
                 index=index,
                 name=str(a.get("name", aid)),
                 kind=kind,
-                capability=check_range(f"{key}.capability", a.get("capability", 0.1), 0.0, 1.0),
-                hawkishness=check_range(f"{key}.hawkishness", a.get("hawkishness", 0.5), 0.0, 1.0),
-                stubbornness=check_range(f"{key}.stubbornness", a.get("stubbornness", 0.5), 0.0, 1.0),
+                capability=p["capability"],
+                hawkishness=p["hawkishness"],
+                stubbornness=p["stubbornness"],
                 strategy=strategy,
                 members=tuple(members),
                 rule=rule,
-                quota=check_range(f"{key}.quota", a.get("quota", 1.0), 0.0, 1.0),
-                influence=bool(a.get("influence", False)),
+                quota=p["quota"],
+                influence=p["influence"],
                 parent=a.get("parent"),
                 patron=a.get("patron"),
             )

@@ -3,7 +3,16 @@
 The schema makes Hydra reject unknown keys and ill-typed values at the command line
 (``dynamics.spiral_biass=1`` -> "Key 'spiral_biass' not in 'DynamicsConfig'"). Range checks
 and cross-references (actor ids, crisis types) live in :mod:`sim.config.spec` and the modules it calls, which name the key
-and the allowed values. Each default's rationale is written beside it in ``configs/``.
+and the allowed values.
+
+One home per parameter: each scalar parameter is declared here once with
+:func:`sim.core.params.param` (default, accepted range, meaning, source); the checks in
+:mod:`sim.config.spec`, :mod:`sim.config.roster`, :mod:`sim.config.moves` and the crisis types'
+(:mod:`sim.mechanisms.crisis_params`) use the declarations, the YAML files in ``configs/`` only set
+values that differ, and ``docs/parameters.md`` is generated from them
+(``python -m sim.config.schema --markdown > docs/parameters.md``). To add a parameter: declare it
+here (or in the mechanism's own declarations) and use it where it acts (e.g. a field of
+:class:`sim.config.spec.Dynamics`), then regenerate docs/parameters.md.
 """
 
 from __future__ import annotations
@@ -13,73 +22,148 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from sim.core.params import markdown_table, param
+from sim.mechanisms.crisis_params import CrisisTypeConfig
+
+
+KINDS = ("state", "faction", "alliance", "union", "organisation", "territory")
+RULES = ("consensus", "unanimity", "majority")
+UNIT = dict(low=0.0, high=1.0)  # the most common range: a share, a probability, a point on [0, 1]
+
 
 @dataclass
 class ActorConfig:
     name: str = "???"
-    kind: str = "state"
-    capability: float = 0.1
-    hawkishness: float = 0.5
-    stubbornness: float = 0.5
+    kind: str = param("state", choices=KINDS, doc="state, faction (member states acting as one voice inside NATO "
+                      "and/or the EU), alliance, union, organisation (composites that decide by their members), or "
+                      "territory (non-recognised entity with a parent state and a patron)",
+                      source="configs/roster/default.yaml")
+    capability: float = param(0.1, **UNIT, doc="relative military capability (USA = 1): weights how much j's "
+                              "posture and i's mistrust of j threaten i",
+                              source="Judgement from SIPRI/IISS orders of magnitude.")
+    hawkishness: float = param(0.5, **UNIT, doc="weight of domestic hawks: raises the domestic cost of concessions "
+                               "and how strongly the actor's military posture reacts to threat",
+                               source="judgement per actor (configs/roster/default.yaml)")
+    stubbornness: float = param(0.5, **UNIT, doc="Friedkin-Johnsen anchoring: 1 keeps its own view, 0 adopts its "
+                                "bloc's", source="Friedkin and Johnsen; judgement per actor (configs/roster/default.yaml)")
     strategy: str = "security_calculus"
     members: list[str] = field(default_factory=list)
-    rule: str = "consensus"
-    quota: float = 1.0
-    influence: bool = False
+    rule: str = param("consensus", choices=RULES, doc="for composites: how the members decide (majority: a quota "
+                      "share of member weight, the members' capabilities)",
+                      source="NATO by consensus, the EU by unanimity in CFSP/CSDP, the OSCE by consensus of all")
+    quota: float = param(1.0, **UNIT, doc="for `rule: majority`: the share of member weight needed",
+                         source="The CSTO formally decides by consensus, but in practice follows Moscow: a "
+                         "capability-weighted majority (Russia holds 0.8 of 1.0) reproduces that (quota 0.5).")
+    influence: bool = param(False, doc="for composites: members pull each other's views of third parties together "
+                            "(Friedkin-Johnsen)", source="configs/roster/default.yaml")
     parent: str | None = None
     patron: str | None = None
 
 
 @dataclass
 class DynamicsConfig:
-    signal_sensitivity: float = 2.0
-    hostile_sensitivity: float = 2.0
-    spiral_bias: float = 0.5
-    trust_memory: float = 0.01
-    trust_bounds: list[float] = field(default_factory=lambda: [0.01, 0.99])
-    bloc_attribution: float = 0.5
-    social_influence: bool = True
-    threat_adjustment: float = 0.1
-    threat_posture_weight: float = 0.6
-    threat_mistrust_weight: float = 0.4
-    reassurance: float = 0.3
-    posture_reactivity: float = 0.05
-    posture_fatigue: float = 0.05
-    irritant_decay: float = 0.03
-    equilibrate_months: int = 3000
-    human_security_base: float = 0.5
-    human_security_threat_weight: float = 0.5
-    human_security_adjustment: float = 0.1
-    human_security_crisis_shock: float = 0.3
+    signal_sensitivity: float = param(
+        2.0, low=0.0, high=20.0, doc="a conciliatory move of cost c multiplies the odds that the sender is a "
+        "security seeker by exp(signal_sensitivity * c)",
+        source="Kydd (2005). 2.0 makes a cost-1 move (e.g. a binding mutual-assistance clause) worth a 7x odds "
+        "change, a cost-0.05 statement worth 1.1x.")
+    hostile_sensitivity: float = param(
+        2.0, low=0.0, high=20.0, doc="same for hostile moves and observed conflict: odds fall by "
+        "exp(-hostile_sensitivity * severity)", source="Kydd (2005), as signal_sensitivity")
+    spiral_bias: float = param(
+        0.5, **UNIT, doc="an observer with threat perception P towards the sender credits only "
+        "(1 - spiral_bias * P) of a conciliatory signal", source="Jervis' spiral model (1976); 0.5: a fully threatened "
+        "observer halves it.")
+    trust_memory: float = param(
+        0.01, **UNIT, doc="monthly relaxation of each actor's own log-odds towards its scenario prior (forgetting)",
+        source="0.01 gives a half-life of about 69 months, so unreinforced gains fade within a decade.")
+    trust_bounds: list[float] = param(
+        [0.01, 0.99], doc="trust never reaches certainty: beliefs stay in [low, high] (0 < low < high < 1)",
+        source="[0.01, 0.99]: log-odds +-4.6.")
+    bloc_attribution: float = param(
+        0.5, **UNIT, doc="a signal sent by a composite (NATO, EU, CSTO) is also credited to its members at this "
+        "weight", source="judgement: half of a bloc's signal is read as its members' own")
+    social_influence: bool = param(
+        True, doc="Friedkin-Johnsen influence among members of composites with `influence: true`",
+        source="Friedkin and Johnsen (switch)")
+    threat_adjustment: float = param(
+        0.1, **UNIT, doc="threat perception moves this share of the way towards its target each month",
+        source="half-life ~7 months")
+    threat_posture_weight: float = param(
+        0.6, **UNIT, doc="target threat = capability_j * (posture_weight * posture_j->i + mistrust_weight * "
+        "(1 - trust_i->j)) + irritant load", source="judgement: posture weighs a little more than mistrust")
+    threat_mistrust_weight: float = param(
+        0.4, **UNIT, doc="the mistrust weight of the target threat (see threat_posture_weight)",
+        source="judgement: 1 - threat_posture_weight")
+    reassurance: float = param(
+        0.3, **UNIT, doc="a conciliatory signal of effective cost c lowers the observer's threat perception by "
+        "reassurance * c (spiral-discounted); a hostile act of severity c raises it by reassurance * c",
+        source="judgement")
+    posture_reactivity: float = param(
+        0.05, **UNIT, doc="posture_i->j grows with threat at posture_reactivity * (0.5 + hawkishness_i)",
+        source="Richardson (1960); equal rates with posture_fatigue give a posture of 1/3 for a medium hawk under "
+        "threat 0.5.")
+    posture_fatigue: float = param(
+        0.05, **UNIT, doc="posture relaxes towards its grievance floor at this rate per month",
+        source="Richardson (1960), as posture_reactivity")
+    irritant_decay: float = param(
+        0.03, **UNIT, doc="irritant loads on threat perception decay by this share per month",
+        source="half-life ~23 months")
+    equilibrate_months: int = param(
+        3000, low=0, high=10_000, doc="maximum months of belief-free posture/threat iteration at set-up (it stops "
+        "earlier once converged to 1e-14)", source="so a run starts at the Richardson equilibrium of its scenario "
+        "and a run without events is stationary (baseline_2010 converges in about 930)")
+    human_security_base: float = param(
+        0.5, **UNIT, doc="human security of the populations of non-recognised territories relaxes towards base - "
+        "threat_weight * tension + gains of arrangements in force", source="0.5 is a midpoint for isolated "
+        "populations whose documents are not recognised (IDPs, closed crossings).")
+    human_security_threat_weight: float = param(
+        0.5, **UNIT, doc="the cost in human security of tension between the sides",
+        source="Tension of 1 between the sides costs half the scale.")
+    human_security_adjustment: float = param(
+        0.1, **UNIT, doc="monthly share of the gap to the target human security closed",
+        source="half-life ~7 months: living conditions change slowly.")
+    human_security_crisis_shock: float = param(
+        0.3, **UNIT, doc="a crisis of severity s at the territory costs crisis_shock * s at once",
+        source="an escalation of 0.6: 0.18")
 
 
 @dataclass
 class NegotiationConfig:
-    rationality: float = 8.0
-    rejection_cost: float = 0.1
-    retry_after: int = 6
-    concession_step: float = 0.1
-    max_attempts: int = 3
-
-
-@dataclass
-class CrisisTypeConfig:
-    base_rate: float = 0.01
-    threat_sensitivity: float = 0.0
-    severity: float = 0.3
-    blame: float = 0.5
-    escalation: float = 0.0
-    escalation_severity: float = 1.0
-    threat_shock: float = 0.1
-    sites: list[Any] = field(default_factory=list)
+    rationality: float = param(
+        8.0, low=0.0, high=1000.0, doc="logit choice: P(accept) = 1 / (1 + exp(-rationality * U))",
+        source="McFadden (1974). 8 makes a utility of +-0.25 an 88% / 12% choice: decisions follow interests but "
+        "remain uncertain.")
+    rejection_cost: float = param(
+        0.1, low=0.0, high=5.0, doc="a rejection is observed by the proposer (and its bloc) as a hostile signal of "
+        "this cost", source="judgement: a small hostile signal")
+    retry_after: int = param(
+        6, low=1, high=1200, doc="months before a rejected proposal is tabled again",
+        source="a diplomatic season")
+    concession_step: float = param(
+        0.1, **UNIT, doc="each new attempt adds this concession to every party's utility and to the proposer's "
+        "signal cost", source="Osgood (1962), graduated reciprocation")
+    max_attempts: int = param(
+        3, low=1, high=100, doc="attempts per move before the proposer gives up", source="judgement")
 
 
 @dataclass
 class CrisesConfig:
-    enabled: bool = True
-    suspension_months: int = 12
-    suspension_base: float = 0.8
-    attribution_bias: float = 2.0
+    enabled: bool = param(True, doc="switches crises on or off (the draws are still consumed)",
+                          source="switch")
+    suspension_months: int = param(
+        12, low=0, high=1200, doc="an escalation suspends each dialogue channel that includes a belligerent with "
+        "probability suspension_base * (1 - mean trust among the channel's members), for suspension_months",
+        source="the NATO-Russia Council was frozen from August 2008 to mid-2009: about 10-12 months")
+    suspension_base: float = param(
+        0.8, **UNIT, doc="scales the probability that an escalation suspends a channel (see suspension_months)",
+        source="judgement: a channel among members who distrust each other is almost surely suspended")
+    attribution_bias: float = param(
+        2.0, low=0.0, high=10.0, doc="onlookers blame an involved actor j in proportion to (1 - trust in j) ** "
+        "attribution_bias; 1 is neutral attribution",
+        source="Fundamental attribution error / motivated reasoning (Mercer 1996, Reputation and Int. Politics): "
+        "2 lets allies give Russia (or the West) the benefit of the doubt (trust 0.7 -> weight 0.09) while "
+        "adversaries blame it almost fully (trust 0.2 -> 0.64).")
     types: dict[str, CrisisTypeConfig] = field(default_factory=dict)
 
 
@@ -91,16 +175,23 @@ class MoveConfig:
     reference: str = ""
     proposer: str = "???"
     consent: list[str] = field(default_factory=list)
-    start: int = 1
-    cost: float = 0.1
-    gain: float = 0.2
+    start: int = param(1, low=1, doc="month of the first tabling (at most the scenario's horizon)",
+                       source="per move: the options catalogue (docs/model.md, section 7.4)")
+    cost: float = param(0.1, low=0.0, high=5.0, doc="the proposer's costly signal at enactment",
+                        source="per move (configs/option, configs/irritant)")
+    gain: float = param(0.2, low=-1.0, high=1.0, doc="expected security gain of every decider (gain_by sets it per "
+                        "actor, in the same range)", source="per move (configs/option, configs/irritant)")
     gain_by: dict[str, float] = field(default_factory=dict)
-    exposure: float = 0.2
-    domestic_cost: float = 0.1
-    phase_in: int = 1
-    retry: bool = True
+    exposure: float = param(0.2, **UNIT, doc="loss if a counterpart cheats",
+                            source="per move (configs/option, configs/irritant)")
+    domestic_cost: float = param(0.1, **UNIT, doc="domestic cost of agreeing, scaled by hawkishness",
+                                 source="per move (configs/option, configs/irritant)")
+    phase_in: int = param(1, low=1, high=240, doc="months over which the move's structures ramp up to full "
+                          "strength", source="per move (configs/option, configs/irritant)")
+    retry: bool = param(True, doc="allow re-tabling after a rejection", source="per move")
     ratify: list[str] = field(default_factory=list)
-    ratification_cost: float = 0.3
+    ratification_cost: float = param(0.3, **UNIT, doc="added to the domestic cost in the ratification vote",
+                                     source="per move (the Medvedev treaty: the US Senate, EU parliaments)")
     requires: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
@@ -121,7 +212,10 @@ class ScenarioConfig:
 
 @dataclass
 class OutputConfig:
-    dyad_period: int = 1
+    dyad_period: int = param(
+        1, low=0, high=12_000, doc="store full trust/threat matrices every dyad_period months (1 = every month, "
+        "0 = never), at steps 0, dyad_period, 2*dyad_period, ...", source="every month by default; matrices "
+        "dominate memory and output for many replicates (see dyad_replicates)")
     # null, an int k (the first k replicates) or a list of indices; Any because OmegaConf has no
     # Union of int and list (sim.output.records.check_replicate_selection checks it)
     dyad_replicates: Any = 20
@@ -150,9 +244,46 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
+# the sections of docs/parameters.md: (title, class, key prefix)
+SECTIONS = (
+    ("Dynamics", "DynamicsConfig", "dynamics."),
+    ("Negotiation", "NegotiationConfig", "negotiation."),
+    ("Crises", "CrisesConfig", "crises."),
+    ("Crisis types", "CrisisTypeConfig", "crises.types.X."),
+    ("Actors", "ActorConfig", "roster.X."),
+    ("Moves", "MoveConfig", "moves.X."),
+    ("Output", "OutputConfig", "output."),
+)
+
+
+def parameters_markdown() -> str:
+    """docs/parameters.md: one table per section, generated from the declarations
+    (``python -m sim.config.schema --markdown > docs/parameters.md``)."""
+    out = ["# Parameters\n",
+           "Generated from the declarations in `sim/config/schema.py` and `sim/mechanisms/crisis_params.py` by "
+           "`python -m sim.config.schema --markdown > docs/parameters.md`; do not edit by hand "
+           "(tests/test_parameters.py fails when it is out of date). Set any key in a config file or on the "
+           "command line, e.g. `python -m sim.run dynamics.spiral_bias=0.3`. Equations: docs/model.md.\n"]
+    for title, name, prefix in SECTIONS:
+        out.append(f"## {title}\n")
+        if prefix.endswith("X."):
+            out.append(f"`X` is any {'crisis type' if 'types' in prefix else 'actor id' if 'roster' in prefix else 'move id'}; "
+                       "the values of the shipped ones are in `configs/`.\n")
+        out.append(markdown_table(globals()[name], prefix))
+    return "\n".join(out)
+
+
 def register() -> None:
     """Store the schema under a name distinct from ``config`` (same name recurses in Hydra 1.3)."""
     ConfigStore.instance().store(name="eurosec_schema", node=Config)
 
 
 register()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m sim.config.schema --markdown > docs/parameters.md")
+    sys.stdout.write(parameters_markdown())

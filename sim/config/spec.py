@@ -16,7 +16,9 @@ import numpy as np
 from scenarios.calendar import month_label, parse_start
 from scenarios.initial import initial_matrices
 from sim.mechanisms.crises import CrisisSlot, compile_crises
-from sim.errors import ConfigError, check_int, check_range
+from sim.config import schema
+from sim.core.params import check, declared
+from sim.errors import ConfigError, check_int
 from sim.mechanisms.effects import Conflict
 from sim.config.moves import MoveSpec, check_combination, compile_move
 from sim.config.selection import check_replicate_selection
@@ -129,8 +131,6 @@ def _check_keys(cfg: Mapping) -> None:
     """Reject keys the schema does not know (Hydra lets ``+key=value`` through silently)."""
     from dataclasses import fields
 
-    from sim.config import schema
-
     def check(section: Mapping, cls, prefix: str) -> None:
         allowed = [f.name for f in fields(cls)]
         for key in section:
@@ -162,42 +162,13 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     check_int("replicates", cfg.get("replicates", 1), 1, MAX_REPLICATES)
     roster = compile_roster(_section(cfg, "roster"))
     d = _section(cfg, "dynamics")
-    bounds = list(d.get("trust_bounds", [0.01, 0.99]))
+    bounds = list(d.get("trust_bounds", declared(schema.DynamicsConfig)["trust_bounds"].default))
     if len(bounds) != 2 or not 0.0 < float(bounds[0]) < float(bounds[1]) < 1.0:
         raise ConfigError("dynamics.trust_bounds", f"{bounds!r} is not an interval inside (0, 1)", "[low, high] with 0 < low < high < 1")
-    dynamics = Dynamics(
-        signal_sensitivity=check_range("dynamics.signal_sensitivity", d.get("signal_sensitivity", 2.0), 0.0, 20.0),
-        hostile_sensitivity=check_range("dynamics.hostile_sensitivity", d.get("hostile_sensitivity", 2.0), 0.0, 20.0),
-        spiral_bias=check_range("dynamics.spiral_bias", d.get("spiral_bias", 0.5), 0.0, 1.0),
-        trust_memory=check_range("dynamics.trust_memory", d.get("trust_memory", 0.01), 0.0, 1.0),
-        trust_low=float(bounds[0]),
-        trust_high=float(bounds[1]),
-        bloc_attribution=check_range("dynamics.bloc_attribution", d.get("bloc_attribution", 0.5), 0.0, 1.0),
-        social_influence=bool(d.get("social_influence", True)),
-        threat_adjustment=check_range("dynamics.threat_adjustment", d.get("threat_adjustment", 0.1), 0.0, 1.0),
-        threat_posture_weight=check_range("dynamics.threat_posture_weight", d.get("threat_posture_weight", 0.6), 0.0, 1.0),
-        threat_mistrust_weight=check_range("dynamics.threat_mistrust_weight", d.get("threat_mistrust_weight", 0.4), 0.0, 1.0),
-        reassurance=check_range("dynamics.reassurance", d.get("reassurance", 0.3), 0.0, 1.0),
-        posture_reactivity=check_range("dynamics.posture_reactivity", d.get("posture_reactivity", 0.05), 0.0, 1.0),
-        posture_fatigue=check_range("dynamics.posture_fatigue", d.get("posture_fatigue", 0.05), 0.0, 1.0),
-        irritant_decay=check_range("dynamics.irritant_decay", d.get("irritant_decay", 0.03), 0.0, 1.0),
-        equilibrate_months=check_int("dynamics.equilibrate_months", d.get("equilibrate_months", 3000), 0, 10_000),
-        human_security_base=check_range("dynamics.human_security_base", d.get("human_security_base", 0.5), 0.0, 1.0),
-        human_security_threat_weight=check_range("dynamics.human_security_threat_weight",
-                                                 d.get("human_security_threat_weight", 0.5), 0.0, 1.0),
-        human_security_adjustment=check_range("dynamics.human_security_adjustment",
-                                              d.get("human_security_adjustment", 0.1), 0.0, 1.0),
-        human_security_crisis_shock=check_range("dynamics.human_security_crisis_shock",
-                                                d.get("human_security_crisis_shock", 0.3), 0.0, 1.0),
-    )
-    n = _section(cfg, "negotiation")
-    negotiation = Negotiation(
-        rationality=check_range("negotiation.rationality", n.get("rationality", 8.0), 0.0, 1000.0),
-        rejection_cost=check_range("negotiation.rejection_cost", n.get("rejection_cost", 0.1), 0.0, 5.0),
-        retry_after=check_int("negotiation.retry_after", n.get("retry_after", 6), 1, 1200),
-        concession_step=check_range("negotiation.concession_step", n.get("concession_step", 0.1), 0.0, 1.0),
-        max_attempts=check_int("negotiation.max_attempts", n.get("max_attempts", 3), 1, 100),
-    )
+    dyn = check(schema.DynamicsConfig, d, "dynamics.")
+    del dyn["trust_bounds"]
+    dynamics = Dynamics(trust_low=float(bounds[0]), trust_high=float(bounds[1]), **dyn)
+    negotiation = Negotiation(**check(schema.NegotiationConfig, _section(cfg, "negotiation"), "negotiation."))
     c = _section(cfg, "crises")
     slots, crisis_types = compile_crises(c, roster)
     s = _section(cfg, "scenario")
@@ -218,6 +189,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ConfigError(f"output.key_dyads[{k}]", f"{pair!r} is not an [observer, target] pair", roster.ids)
         key_dyads.append((roster.index(pair[0], f"output.key_dyads[{k}][0]"), roster.index(pair[1], f"output.key_dyads[{k}][1]")))
+    crises = check(schema.CrisesConfig, c, "crises.")
     return ModelSpec(
         config=cfg,
         roster=roster,
@@ -226,10 +198,10 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         moves=moves,
         slots=slots,
         crisis_types=crisis_types,
-        crises_enabled=bool(c.get("enabled", True)),
-        suspension_months=check_int("crises.suspension_months", c.get("suspension_months", 12), 0, 1200),
-        suspension_base=check_range("crises.suspension_base", c.get("suspension_base", 0.8), 0.0, 1.0),
-        attribution_bias=check_range("crises.attribution_bias", c.get("attribution_bias", 2.0), 0.0, 10.0),
+        crises_enabled=crises["enabled"],
+        suspension_months=crises["suspension_months"],
+        suspension_base=crises["suspension_base"],
+        attribution_bias=crises["attribution_bias"],
         scenario_name=scenario_name,
         start=start,
         horizon=horizon,
@@ -240,6 +212,6 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         key_dyads=tuple(key_dyads),
         affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(o.get("affected_states") or [])),
         west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(o.get("west") or [])),
-        dyad_period=check_int("output.dyad_period", o.get("dyad_period", 1), 0, 12_000),
+        dyad_period=check(schema.OutputConfig, o, "output.")["dyad_period"],
         dyad_replicates=check_replicate_selection("output.dyad_replicates", o.get("dyad_replicates", 20)),
     )

@@ -57,15 +57,10 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
     n = roster.n
     for name, t in types.items():
         key = f"crises.types.{name}"
-        params = dict(
-            base_rate=check_range(f"{key}.base_rate", t.get("base_rate", 0.01), 0.0, 1.0),
-            threat_sensitivity=check_range(f"{key}.threat_sensitivity", t.get("threat_sensitivity", 0.0), 0.0, 100.0),
-            severity=check_range(f"{key}.severity", t.get("severity", 0.3), 0.0, 5.0),
-            blame=check_range(f"{key}.blame", t.get("blame", 0.5), 0.0, 1.0),
-            escalation=check_range(f"{key}.escalation", t.get("escalation", 0.0), 0.0, 1.0),
-            escalation_severity=check_range(f"{key}.escalation_severity", t.get("escalation_severity", 1.0), 0.0, 5.0),
-            threat_shock=check_range(f"{key}.threat_shock", t.get("threat_shock", 0.1), 0.0, 1.0),
-        )
+        from sim.core.params import check  # the declarations: sim/mechanisms/crisis_params.py
+        from sim.mechanisms.crisis_params import CrisisTypeConfig
+
+        params = check(CrisisTypeConfig, t, f"{key}.")
         for s, site in enumerate(t.get("sites") or []):
             skey = f"{key}.sites[{s}]"
             site = dict(site)

@@ -19,7 +19,7 @@ LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
 
-.PHONY: venv venv-ray run compare test test-slow test-ray bench bench-compare lock clean
+.PHONY: venv venv-ray run compare test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -63,6 +63,10 @@ test-slow: venv
 # The tests marked `ray` (sweeps through hydra/launcher=ray on a local Ray cluster), in .venv-ray.
 test-ray: venv-ray
 	$(VPY_RAY) -m pytest -m ray $(ARGS)
+
+# docs/parameters.md from the parameter declarations (tests/test_parameters.py checks it is current)
+docs: venv
+	$(VPY) -m sim.config.schema --markdown > docs/parameters.md
 
 bench: venv
 	$(VPY) -m benchmarks.throughput $(ARGS)

@@ -12,7 +12,8 @@ import pytest
 
 from sim.config import load_config
 from sim.core.engine import MONTH
-from sim.errors import ConfigError, check_range
+from sim.core.params import check, param
+from sim.errors import ConfigError
 from sim.mechanisms import effects
 from sim.mechanisms.effects import Effect
 from sim.model import EurosecModel
@@ -27,15 +28,15 @@ class Observers(Effect):
     fields: ClassVar[tuple[str, ...]] = ("sites", "cut")
     standing: ClassVar[bool] = True
     sites: tuple[int, ...] = ()
-    cut: float = 0.5
+    cut: float = param(0.5, low=0.0, high=1.0, doc="share of the hazard at its sites removed at full strength",
+                       source="illustration")
 
     @classmethod
     def from_config(cls, cfg, key, roster, crisis_types) -> Observers:
         sites = cfg.get("sites") or []
         if not sites:
             raise ConfigError(f"{key}.sites", "missing or empty", roster.ids)
-        return cls(sites=tuple(roster.expand(sites, f"{key}.sites")),
-                   cut=check_range(f"{key}.cut", cfg.get("cut", 0.5), 0.0, 1.0))
+        return cls(sites=tuple(roster.expand(sites, f"{key}.sites")), **check(cls, cfg, f"{key}."))
 
     def prepare(self, spec) -> np.ndarray:
         return np.array([bool(set(s.involved) & set(self.sites)) for s in spec.slots])
@@ -62,6 +63,12 @@ def test_a_new_effect_type_is_one_class_registered_in_one_place(monkeypatch):
     assert none.summary()["crises"].sum() > 0
     # the structure registry tracks it without knowing its type
     assert calm.engine.structures.standing[0].effect.type == "observers"
+
+
+def test_a_new_effect_types_parameters_are_checked_from_its_declaration(monkeypatch):
+    monkeypatch.setitem(effects.EFFECT_TYPES, "observers", Observers)
+    with pytest.raises(ConfigError, match=r"moves\.observers\.effects\[0\]\.cut"):
+        EurosecModel(rng=1, config=_with_observers(1.5, ["SOS"]))
 
 
 def test_an_unregistered_effect_type_is_a_config_error():

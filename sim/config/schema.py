@@ -260,7 +260,8 @@ def parameters_markdown() -> str:
     """docs/parameters.md: one table per section, generated from the declarations
     (``python -m sim.config.schema --markdown > docs/parameters.md``)."""
     out = ["# Parameters\n",
-           "Generated from the declarations in `sim/config/schema.py` and `sim/mechanisms/crisis_params.py` by "
+           "Generated from the declarations in `sim/config/schema.py`, `sim/mechanisms/crisis_params.py` and "
+           "`sim/mechanisms/effects.py` by "
            "`python -m sim.config.schema --markdown > docs/parameters.md`; do not edit by hand "
            "(tests/test_parameters.py fails when it is out of date). Set any key in a config file or on the "
            "command line, e.g. `python -m sim.run dynamics.spiral_bias=0.3`. Equations: docs/model.md.\n"]
@@ -270,6 +271,17 @@ def parameters_markdown() -> str:
             out.append(f"`X` is any {'crisis type' if 'types' in prefix else 'actor id' if 'roster' in prefix else 'move id'}; "
                        "the values of the shipped ones are in `configs/`.\n")
         out.append(markdown_table(globals()[name], prefix))
+    from sim.mechanisms.effects import EFFECT_TYPES
+
+    out.append("## Effect types\n")
+    out.append("The numeric fields of each effect type of a move (`moves.X.effects[k]`), declared in "
+               "`sim/mechanisms/effects.py`; the other fields (actors, sites, names) are described in "
+               "docs/model.md, section 7.4.\n")
+    for kind, cls in EFFECT_TYPES.items():
+        table = markdown_table(cls, f"{{type: {kind}}}.")
+        if table.count("\n") > 2:  # a header and its rule, then at least one row
+            out.append(f"### `{kind}`\n")
+            out.append(table)
     return "\n".join(out)
 
 

@@ -19,7 +19,6 @@ from sim.mechanisms.crises import CrisisSlot, compile_crises
 from sim.config import schema
 from sim.core.params import check, declared
 from sim.errors import ConfigError, check_int
-from sim.mechanisms.effects import Conflict
 from sim.config.moves import MoveSpec, check_combination, compile_move
 from sim.config.selection import check_replicate_selection
 from sim.config.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
@@ -147,12 +146,11 @@ def _check_keys(cfg: Mapping) -> None:
         check(actor or {}, schema.ActorConfig, f"roster.{aid}.")
 
 
-def _check_conflict_sites(moves, slots) -> None:
+def _check_sites(moves, slots) -> None:
+    """Each effect's cross-check against the crisis sites (a scheduled war needs its site)."""
     for m in moves:
         for k, e in enumerate(m.effects):
-            if isinstance(e, Conflict) and not any(s.site == e.site and s.type == e.crisis_type for s in slots):
-                allowed = sorted({s.site for s in slots if s.type == e.crisis_type})
-                raise ConfigError(f"moves.{m.id}.effects[{k}].site", f"no {e.crisis_type} site {e.site!r}", allowed)
+            e.check_sites(slots, f"moves.{m.id}.effects[{k}]")
 
 
 def compile_spec(cfg: Mapping) -> ModelSpec:
@@ -182,7 +180,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         compile_move(mid, k, mcfg or {}, roster, crisis_types, horizon) for k, (mid, mcfg) in enumerate(moves_cfg.items())
     )
     check_combination(moves, list(moves_cfg))
-    _check_conflict_sites(moves, slots)
+    _check_sites(moves, slots)
     o = _section(cfg, "output")
     key_dyads = []
     for k, pair in enumerate(o.get("key_dyads") or []):

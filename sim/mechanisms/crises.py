@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError, check_range
+from sim.errors import ConfigError
 from sim.numerics import kernels
 from sim.numerics.streams import CRISIS, UniformStream
 

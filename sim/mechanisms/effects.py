@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sim.errors import ConfigError, check_range
+from sim.core.params import check, param
+from sim.errors import ConfigError
 from sim.mechanisms import crises
 
 
@@ -134,8 +135,10 @@ class Signal(Effect):
     fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "hostile")
     senders: tuple[int, ...] = ()
     observers: tuple[int, ...] | None = None
-    cost: float = 0.1
-    hostile: bool = False
+    cost: float = param(0.1, low=0.0, high=5.0, doc="cost of the act: how much evidence it carries (§7.1)",
+                        source="Kydd (2005): only costly acts separate types; judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    hostile: bool = param(False, doc="a hostile act (lowers trust, raises threat) rather than a conciliatory one",
+                          source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Signal:
@@ -145,8 +148,7 @@ class Signal(Effect):
         return cls(
             senders=tuple(roster.index(s) for s in senders),
             observers=tuple(roster.expand(observers, f"{key}.observers")) if observers else None,
-            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
-            hostile=bool(cfg.get("hostile", False)),
+            **check(cls, cfg, f"{key}."),
         )
 
     def on_enact(self, world, rows, move) -> None:
@@ -162,8 +164,9 @@ class Irritant(Effect):
     fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "load")
     senders: tuple[int, ...] = ()
     observers: tuple[int, ...] = ()
-    cost: float = 0.1
-    load: float = 0.1
+    cost: float = param(0.1, low=0.0, high=5.0, doc="cost of the hostile act (§7.1)", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    load: float = param(0.1, low=0.0, high=1.0, doc="decaying irritant load added to the observers' threat of the senders",
+                        source="judgement; each option sets its own value with its reason (configs/option/*.yaml) (configs/irritant/*.yaml for the irritants)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Irritant:
@@ -171,8 +174,7 @@ class Irritant(Effect):
         return cls(
             senders=tuple(roster.index(s) for s in _ids(cfg, "senders", key, roster)),
             observers=tuple(roster.expand(_ids(cfg, "observers", key, roster), f"{key}.observers")),
-            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
-            load=check_range(f"{key}.load", cfg.get("load", 0.1), 0.0, 1.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def on_enact(self, world, rows, move) -> None:
@@ -193,8 +195,10 @@ class Channel(Effect):
     name: str = ""
     members: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
-    contact_cost: float = 0.003
-    crisis_dampening: float = 0.5
+    contact_cost: float = param(0.003, low=0.0, high=1.0, doc="cost of each month's conciliatory contact among members",
+                                source="judgement; each option sets its own value with its reason (configs/option/*.yaml); against forgetting a contact c sustains about signal_sensitivity * c / trust_memory in log-odds")
+    crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
+                                    "escalation risk, the channel absorbs at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     n_draws: ClassVar[int] = 1
 
     @classmethod
@@ -207,8 +211,7 @@ class Channel(Effect):
             name=str(cfg.get("name") or _default_name(key)),
             members=tuple(roster.index(m) for m in members),
             covered=tuple(roster.expand(members, f"{key}.members")),
-            contact_cost=check_range(f"{key}.contact_cost", cfg.get("contact_cost", 0.003), 0.0, 1.0),
-            crisis_dampening=check_range(f"{key}.crisis_dampening", cfg.get("crisis_dampening", 0.5), 0.0, 1.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def pair_mask(self, n: int) -> np.ndarray:
@@ -285,7 +288,8 @@ class Clause(Effect):
     parties: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
     covers: tuple[str, ...] = ()
-    assistance_cost: float = 0.4
+    assistance_cost: float = param(0.4, low=0.0, high=5.0, doc="cost of the helpers' assistance signal when a covered "
+                                   "crisis strikes a party", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Clause:
@@ -302,7 +306,7 @@ class Clause(Effect):
             parties=tuple(roster.index(p) for p in parties),
             covered=tuple(roster.expand(parties, f"{key}.parties")),
             covers=tuple(covers),
-            assistance_cost=check_range(f"{key}.assistance_cost", cfg.get("assistance_cost", 0.4), 0.0, 5.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def respond(self, world, standing, rows, slot, slot_index, step):
@@ -340,10 +344,13 @@ class Commitment(Effect):
     name: str = ""
     side_a: tuple[int, ...] = ()
     side_b: tuple[int, ...] = ()
-    posture_ceiling: float = 0.05
-    verification_cost: float = 0.005
-    breach_rate: float = 0.02
-    breach_cost: float = 0.5
+    posture_ceiling: float = param(0.05, low=0.0, high=1.0, doc="cap on restrained postures at full strength",
+                                   source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    verification_cost: float = param(0.005, low=0.0, high=1.0, doc="cost of each month's mutual verification signals",
+                                     source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    breach_rate: float = param(0.02, low=0.0, high=1.0, doc="monthly breach probability per unit of the highest threat "
+                               "among the restrained pairs", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    breach_cost: float = param(0.5, low=0.0, high=5.0, doc="cost of the breacher's hostile signal", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     n_draws: ClassVar[int] = 1
 
     @classmethod
@@ -364,10 +371,7 @@ class Commitment(Effect):
             name=str(cfg.get("name") or _default_name(key)),
             side_a=sides[0],
             side_b=sides[1],
-            posture_ceiling=check_range(f"{key}.posture_ceiling", cfg.get("posture_ceiling", 0.05), 0.0, 1.0),
-            verification_cost=check_range(f"{key}.verification_cost", cfg.get("verification_cost", 0.005), 0.0, 1.0),
-            breach_rate=check_range(f"{key}.breach_rate", cfg.get("breach_rate", 0.02), 0.0, 1.0),
-            breach_cost=check_range(f"{key}.breach_cost", cfg.get("breach_cost", 0.5), 0.0, 5.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -412,8 +416,9 @@ class Reassurance(Effect):
     fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "relief")
     senders: tuple[int, ...] = ()
     observers: tuple[int, ...] = ()
-    cost: float = 0.1
-    relief: float = 0.05
+    cost: float = param(0.1, low=0.0, high=5.0, doc="cost of the conciliatory declaration (§7.1)", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    relief: float = param(0.05, low=0.0, high=1.0, doc="lasting fall of the observers' standing irritant floor towards the senders",
+                          source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Reassurance:
@@ -422,8 +427,7 @@ class Reassurance(Effect):
         return cls(
             senders=tuple(roster.index(s) for s in senders),
             observers=tuple(roster.expand(_ids(cfg, "observers", key, roster), f"{key}.observers")),
-            cost=check_range(f"{key}.cost", cfg.get("cost", 0.1), 0.0, 5.0),
-            relief=check_range(f"{key}.relief", cfg.get("relief", 0.05), 0.0, 1.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def on_enact(self, world, rows, move) -> None:
@@ -448,9 +452,12 @@ class Mission(Effect):
     name: str = ""
     parties: tuple[int, ...] = ()
     sites: tuple[int, ...] = ()
-    management: float = 0.5
-    hazard_reduction: float = 0.0
-    cooperation_cost: float = 0.1
+    management: float = param(0.5, low=0.0, high=1.0, doc="share of damage and escalation risk of crises at its sites "
+                              "absorbed at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    hazard_reduction: float = param(0.0, low=0.0, high=1.0, doc="share of the hazard of crises at its sites removed",
+                                    source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    cooperation_cost: float = param(0.1, low=0.0, high=5.0, doc="cost of each party's joint-work signal per managed crisis",
+                                    source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Mission:
@@ -459,9 +466,7 @@ class Mission(Effect):
             name=str(cfg.get("name") or _default_name(key)),
             parties=tuple(roster.index(p) for p in _ids(cfg, "parties", key, roster)),
             sites=tuple(roster.expand(_ids(cfg, "sites", key, roster), f"{key}.sites")),
-            management=check_range(f"{key}.management", cfg.get("management", 0.5), 0.0, 1.0),
-            hazard_reduction=check_range(f"{key}.hazard_reduction", cfg.get("hazard_reduction", 0.0), 0.0, 1.0),
-            cooperation_cost=check_range(f"{key}.cooperation_cost", cfg.get("cooperation_cost", 0.1), 0.0, 5.0),
+            **check(cls, cfg, f"{key}."),
         )
 
     def covers(self, slot) -> bool:
@@ -507,7 +512,8 @@ class HumanSecurity(Effect):
     fields: ClassVar[tuple[str, ...]] = ("territories", "gain")
     standing: ClassVar[bool] = True
     territories: tuple[int, ...] = ()
-    gain: float = 0.2
+    gain: float = param(0.2, low=-1.0, high=1.0, doc="rise of the territories' human-security target at full strength",
+                        source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> HumanSecurity:
@@ -517,8 +523,7 @@ class HumanSecurity(Effect):
         for pos, t in enumerate(chosen):
             if t not in territories:
                 raise ConfigError(f"{key}.territories[{pos}]", f"{t} is not a territory", territories)
-        return cls(territories=tuple(roster.index(t) for t in chosen),
-                   gain=check_range(f"{key}.gain", cfg.get("gain", 0.2), -1.0, 1.0))
+        return cls(territories=tuple(roster.index(t) for t in chosen), **check(cls, cfg, f"{key}."))
 
     def human_security_gain(self, standing, territory_position, n_territories):
         s = standing.strength

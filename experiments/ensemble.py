@@ -24,6 +24,7 @@ from sim.config import load_config
 from sim.errors import ConfigError, check_int, check_range
 from sim.model import EurosecModel
 from sim.config.selection import check_replicate_selection, selected_replicates
+from sim.output import outcomes
 from sim.output.records import empty_dyads
 from sim.resources import check_resources, estimate_ensemble
 from sim.config.spec import ModelSpec, compile_spec
@@ -162,11 +163,10 @@ def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk:
 
 
 def _finals(model: EurosecModel, offset: int, s: pd.DataFrame) -> pd.DataFrame:
-    """Per replicate: last summary row, totals over the run, and whether each move was agreed
+    """Per replicate: every outcome at the horizon as its declaration reduces it (the last
+    month's value; run totals of flows such as crises), and whether each move was agreed
     (``s``: the model's summary, replicates numbered from 0 within the chunk)."""
-    last = s[s["step"] == s["step"].max()].drop(columns=["date", "crises", "escalations"]).reset_index(drop=True)
-    totals = s.groupby("replicate")[["crises", "escalations"]].sum().reset_index(drop=True)
-    out = pd.concat([last, totals], axis=1)
+    out = outcomes.finals(s, model.recorder.outcome_columns)
     out["replicate"] += offset
     eng = model.engine
     for m in model.spec.moves:

@@ -37,6 +37,7 @@ from sim.app.manifest import AtomicResults  # noqa: E402
 from sim.config import config_groups  # noqa: E402
 from sim.errors import ConfigError, check_int  # noqa: E402
 from sim.output.files import write_parquet, write_yaml  # noqa: E402
+from sim.output.outcomes import check_outcome_names  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
 
@@ -75,9 +76,7 @@ def arms(cfg: dict) -> dict[str, object]:
     if specs["baseline"].moves:
         raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
     check_int("start", cfg["start"], 1, specs["baseline"].horizon)
-    columns = sorted(set(_columns(specs["baseline"])) - {"date"})
-    if cfg["outcome"] not in columns:
-        raise ConfigError("outcome", f"unknown outcome {cfg['outcome']!r}", columns)
+    check_outcome_names("outcome", cfg["outcome"], specs["baseline"])
     for o in cfg["options"]:
         specs[o] = _spec(cfg, (o,))
     for a, b in itertools.combinations(cfg["options"], 2):
@@ -96,12 +95,6 @@ def estimate(cfg: dict, specs: dict):
 
 
 RESULTS = ("synergy.parquet", "synergy.csv", "ordering.parquet", "config.yaml", "synergy.png")
-
-
-def _columns(spec) -> list[str]:
-    from sim.model import EurosecModel
-
-    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
 def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

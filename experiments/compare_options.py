@@ -35,6 +35,7 @@ from sim.app.manifest import AtomicResults
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
 from sim.output.files import run_metadata, write_parquet, write_yaml
+from sim.output.outcomes import check_outcome_names
 
 log = logging.getLogger("eurosec.compare")
 
@@ -85,18 +86,9 @@ def validate(cfg: dict) -> dict:
         check_int("start", cfg["start"], 1, specs["baseline"].horizon)
     for arm in cfg["arms"]:
         specs[arm] = arm_spec(*arm_overrides(cfg, arm))
-    columns = set(_columns(specs["baseline"]))
     for name in ("outcomes", "per_step"):
-        for k, outcome in enumerate(cfg[name]):
-            if outcome not in columns:
-                raise ConfigError(f"{name}[{k}]", f"unknown outcome {outcome!r}", sorted(columns))
+        check_outcome_names(name, cfg[name], specs["baseline"])
     return specs
-
-
-def _columns(spec) -> list[str]:
-    from sim.model import EurosecModel
-
-    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
 def estimate(cfg: dict, specs: dict):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import hydra
@@ -28,7 +28,8 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from experiments.ensemble import arm_spec, check_ensemble_settings, resolve_workers, run_arms  # noqa: E402
+from experiments.ensemble import (EnsembleConfig, arm_spec, check_ensemble_settings, ensemble_schema,  # noqa: E402
+                                  resolve_workers, run_arms)
 from experiments.stats import paired_effect  # noqa: E402
 from sim.app.checks import check_choices  # noqa: E402
 from sim.app.entry import App, checked_entry  # noqa: E402
@@ -42,19 +43,14 @@ from sim.output.outcomes import check_outcome_names  # noqa: E402
 log = logging.getLogger("eurosec.combinations")
 
 
-@dataclass
-class CombinationsConfig:
-    seed: int = 0
+@ensemble_schema
+class CombinationsConfig(EnsembleConfig):
+    """This app's settings besides the shared ones (EnsembleConfig)."""
     replicates: int = 200
-    chunk: int = 500
-    workers: int = 0
-    stage: str = "baseline_2010"
     options: list[str] = field(default_factory=list)
     start: int = 1
     outcome: str = "mean_trust"
     orderings: list[str] = field(default_factory=list)
-    level: float = 0.95
-    progress: bool = True
 
 
 ConfigStore.instance().store(name="combinations_schema", node=CombinationsConfig)

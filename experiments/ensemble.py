@@ -45,6 +45,34 @@ class ArmResult:
 
 
 @dataclass
+class EnsembleConfig:
+    """Settings every ensemble app shares (values and comments: configs/ensemble_base.yaml). An
+    app's schema derives from it through ``ensemble_schema`` and declares only its own fields
+    (and the defaults it changes)."""
+    seed: int = 0
+    replicates: int = 1000
+    chunk: int = 500
+    workers: int = 0
+    stage: str = "baseline_2010"
+    level: float = 0.95
+    progress: bool = True
+
+
+ENSEMBLE_TAIL = ("level", "progress")  # printed after an app's own settings
+
+
+def ensemble_schema(cls):
+    """Class decorator for an app's schema deriving from EnsembleConfig: a dataclass whose fields
+    are the shared ones from seed to stage, the app's own, then level and progress (the order
+    ``--cfg job`` prints and config.yaml files are written in)."""
+    cls = dataclass(cls)
+    fields = cls.__dataclass_fields__
+    order = [k for k in fields if k not in ENSEMBLE_TAIL] + [k for k in ENSEMBLE_TAIL if k in fields]
+    cls.__dataclass_fields__ = {k: fields[k] for k in order}
+    return cls
+
+
+@dataclass
 class DyadsConfig:
     """Full matrices kept by an experiment: every ``period`` months (0 = none), for ``replicates``
     (null = all, k = the first k, or a list of replicate indices)."""

@@ -314,6 +314,7 @@ for _name, _what in (("channels_open", "channels open (not suspended)"), ("claus
                      ("commitments_in_force", "commitments in force"), ("missions_in_force", "missions in force")):
     outcome(_name, kind="stock", direction="better", description=f"{_what} this month")(
         lambda r, _name=_name: r.structures[_name])
+del _s, _d, _name, _what
 
 
 @outcome("human_security", direction="better", over=lambda spec: [{}] if territories(spec) else [],

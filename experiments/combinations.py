@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import hydra
@@ -28,7 +28,8 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from experiments.ensemble import arm_spec, check_ensemble_settings, resolve_workers, run_arms  # noqa: E402
+from experiments.ensemble import (EnsembleConfig, arm_spec, check_ensemble_settings, ensemble_schema,  # noqa: E402
+                                  resolve_workers, run_arms)
 from experiments.stats import paired_effect  # noqa: E402
 from sim.app.checks import check_choices  # noqa: E402
 from sim.app.entry import App, checked_entry  # noqa: E402
@@ -37,23 +38,19 @@ from sim.app.manifest import AtomicResults  # noqa: E402
 from sim.config import config_groups  # noqa: E402
 from sim.errors import ConfigError, check_int  # noqa: E402
 from sim.output.files import write_parquet, write_yaml  # noqa: E402
+from sim.output.outcomes import check_outcome_names  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
 
 
-@dataclass
-class CombinationsConfig:
-    seed: int = 0
+@ensemble_schema
+class CombinationsConfig(EnsembleConfig):
+    """This app's settings besides the shared ones (EnsembleConfig)."""
     replicates: int = 200
-    chunk: int = 500
-    workers: int = 0
-    stage: str = "baseline_2010"
     options: list[str] = field(default_factory=list)
     start: int = 1
     outcome: str = "mean_trust"
     orderings: list[str] = field(default_factory=list)
-    level: float = 0.95
-    progress: bool = True
 
 
 ConfigStore.instance().store(name="combinations_schema", node=CombinationsConfig)
@@ -75,9 +72,7 @@ def arms(cfg: dict) -> dict[str, object]:
     if specs["baseline"].moves:
         raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
     check_int("start", cfg["start"], 1, specs["baseline"].horizon)
-    columns = sorted(set(_columns(specs["baseline"])) - {"date"})
-    if cfg["outcome"] not in columns:
-        raise ConfigError("outcome", f"unknown outcome {cfg['outcome']!r}", columns)
+    check_outcome_names("outcome", cfg["outcome"], specs["baseline"])
     for o in cfg["options"]:
         specs[o] = _spec(cfg, (o,))
     for a, b in itertools.combinations(cfg["options"], 2):
@@ -96,12 +91,6 @@ def estimate(cfg: dict, specs: dict):
 
 
 RESULTS = ("synergy.parquet", "synergy.csv", "ordering.parquet", "config.yaml", "synergy.png")
-
-
-def _columns(spec) -> list[str]:
-    from sim.model import EurosecModel
-
-    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
 def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

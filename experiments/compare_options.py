@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import hydra
@@ -25,8 +25,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import (DyadsConfig, arm_spec, check_ensemble_settings, check_overrides, dyad_settings,
-                                  resolve_workers, run_arms)
+from experiments.ensemble import (DyadsConfig, EnsembleConfig, arm_spec, check_ensemble_settings, check_overrides,
+                                  dyad_settings, ensemble_schema, resolve_workers, run_arms)
 from experiments.stats import effects_table
 from sim import __version__
 from sim.app.entry import App, checked_entry
@@ -35,25 +35,20 @@ from sim.app.manifest import AtomicResults
 from sim.config import config_groups
 from sim.errors import ConfigError, check_int
 from sim.output.files import run_metadata, write_parquet, write_yaml
+from sim.output.outcomes import check_outcome_names
 
 log = logging.getLogger("eurosec.compare")
 
 
-@dataclass
-class CompareConfig:
-    seed: int = 0
-    replicates: int = 1000
-    chunk: int = 500
-    workers: int = 0
-    stage: str = "baseline_2010"
+@ensemble_schema
+class CompareConfig(EnsembleConfig):
+    """This app's settings besides the shared ones (EnsembleConfig)."""
     arms: list[str] = field(default_factory=list)
     start: int | None = 1
     outcomes: list[str] = field(default_factory=list)
     per_step: list[str] = field(default_factory=list)
     dyads: DyadsConfig = field(default_factory=DyadsConfig)
     overrides: list[str] = field(default_factory=list)
-    level: float = 0.95
-    progress: bool = True
 
 
 ConfigStore.instance().store(name="compare_schema", node=CompareConfig)
@@ -85,18 +80,9 @@ def validate(cfg: dict) -> dict:
         check_int("start", cfg["start"], 1, specs["baseline"].horizon)
     for arm in cfg["arms"]:
         specs[arm] = arm_spec(*arm_overrides(cfg, arm))
-    columns = set(_columns(specs["baseline"]))
     for name in ("outcomes", "per_step"):
-        for k, outcome in enumerate(cfg[name]):
-            if outcome not in columns:
-                raise ConfigError(f"{name}[{k}]", f"unknown outcome {outcome!r}", sorted(columns))
+        check_outcome_names(name, cfg[name], specs["baseline"])
     return specs
-
-
-def _columns(spec) -> list[str]:
-    from sim.model import EurosecModel
-
-    return EurosecModel(seeds=[0], config=spec, record_events=False).recorder.columns
 
 
 def estimate(cfg: dict, specs: dict):

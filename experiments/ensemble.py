@@ -24,6 +24,7 @@ from sim.config import load_config
 from sim.errors import ConfigError, check_int, check_range
 from sim.model import EurosecModel
 from sim.config.selection import check_replicate_selection, selected_replicates
+from sim.output import outcomes
 from sim.output.records import empty_dyads
 from sim.resources import check_resources, estimate_ensemble
 from sim.config.spec import ModelSpec, compile_spec
@@ -41,6 +42,34 @@ class ArmResult:
     trust: np.ndarray  # (R, n, n) float32 final trust matrices
     # one row per (replicate, step, observer, target) of the chosen replicates: trust, threat, posture
     dyads: pd.DataFrame | None = None
+
+
+@dataclass
+class EnsembleConfig:
+    """Settings every ensemble app shares (values and comments: configs/ensemble_base.yaml). An
+    app's schema derives from it through ``ensemble_schema`` and declares only its own fields
+    (and the defaults it changes)."""
+    seed: int = 0
+    replicates: int = 1000
+    chunk: int = 500
+    workers: int = 0
+    stage: str = "baseline_2010"
+    level: float = 0.95
+    progress: bool = True
+
+
+ENSEMBLE_TAIL = ("level", "progress")  # printed after an app's own settings
+
+
+def ensemble_schema(cls):
+    """Class decorator for an app's schema deriving from EnsembleConfig: a dataclass whose fields
+    are the shared ones from seed to stage, the app's own, then level and progress (the order
+    ``--cfg job`` prints and config.yaml files are written in)."""
+    cls = dataclass(cls)
+    fields = cls.__dataclass_fields__
+    order = [k for k in fields if k not in ENSEMBLE_TAIL] + [k for k in ENSEMBLE_TAIL if k in fields]
+    cls.__dataclass_fields__ = {k: fields[k] for k in order}
+    return cls
 
 
 @dataclass
@@ -162,11 +191,10 @@ def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk:
 
 
 def _finals(model: EurosecModel, offset: int, s: pd.DataFrame) -> pd.DataFrame:
-    """Per replicate: last summary row, totals over the run, and whether each move was agreed
+    """Per replicate: every outcome at the horizon as its declaration reduces it (the last
+    month's value; run totals of flows such as crises), and whether each move was agreed
     (``s``: the model's summary, replicates numbered from 0 within the chunk)."""
-    last = s[s["step"] == s["step"].max()].drop(columns=["date", "crises", "escalations"]).reset_index(drop=True)
-    totals = s.groupby("replicate")[["crises", "escalations"]].sum().reset_index(drop=True)
-    out = pd.concat([last, totals], axis=1)
+    out = outcomes.finals(s, model.recorder.outcome_columns)
     out["replicate"] += offset
     eng = model.engine
     for m in model.spec.moves:

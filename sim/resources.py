@@ -161,6 +161,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.errors import ResourceError
+from sim.output.outcomes import column_names
 
 # ----------------------------------------------------------------------------- coefficients
 # one run (sim.run, EurosecModel)
@@ -269,13 +270,7 @@ def _parts(parts: Mapping[str, float]) -> dict[str, int]:
 # ------------------------------------------------------------------ sizes read from the spec
 def summary_columns(spec) -> int:
     """Columns of the per-step summary (sim.output.records.Recorder.columns), without building one."""
-    ids = spec.ids
-    c = 3 + 2 * len(spec.key_dyads)
-    for _ in spec.affected:
-        c += (3 if "RUS" in ids else 0) + (2 if spec.west else 0)
-    c += 9  # Recorder.COUNTS
-    territories = sum(1 for a in spec.roster.actors if a.kind == "territory")
-    return c + (1 + territories if territories else 0)
+    return len(column_names(spec))
 
 
 def selected_count(selection, replicates: int) -> int:

@@ -112,7 +112,7 @@ def test_same_seeds_same_results_with_basic_and_joblib_launchers_and_any_chunkin
     common = ("replicates=6", "arms=[nrc]", "progress=false")
     basic = run_compare("-m", "stage=baseline_2010", *common, "chunk=6", "hydra/launcher=basic",
                         f"hydra.sweep.dir={tmp_path / 'basic'}")
-    # joblib is the default launcher of multiruns (configs/compare_options.yaml)
+    # joblib is the default launcher of multiruns (configs/ensemble_base.yaml)
     joblib = run_compare("-m", "stage=baseline_2010", *common, "chunk=4", "hydra.launcher.n_jobs=2",
                          f"hydra.sweep.dir={tmp_path / 'joblib'}")
     assert basic.returncode == 0, basic.stderr

@@ -27,6 +27,7 @@ class Observers(Effect):
     type: ClassVar[str] = "observers"
     fields: ClassVar[tuple[str, ...]] = ("sites", "cut")
     standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "observer_missions"  # its summary column
     sites: tuple[int, ...] = ()
     cut: float = param(0.5, low=0.0, high=1.0, doc="share of the hazard at its sites removed at full strength",
                        source="illustration")
@@ -61,8 +62,11 @@ def test_a_new_effect_type_is_one_class_registered_in_one_place(monkeypatch):
     # months 2..: the mission is in force from month 1 on (phase-in 1), so no crisis strikes at all
     assert calm.summary().query("step >= 2")["crises"].sum() == 0
     assert none.summary()["crises"].sum() > 0
-    # the structure registry tracks it without knowing its type
+    # the structure registry tracks it without knowing its type, and the summary counts it
     assert calm.engine.structures.standing[0].effect.type == "observers"
+    summary = calm.summary()
+    assert (summary.query("step >= 1")["observer_missions"] == 1).all()
+    assert (summary.query("step == 0")["observer_missions"] == 0).all()
 
 
 def test_a_new_effect_types_parameters_are_checked_from_its_declaration(monkeypatch):

@@ -310,11 +310,23 @@ def _agreements_failed(r: Reading) -> np.ndarray:
     return (r.engine.book.status == MoveStatus.FAILED).sum(axis=1)
 
 
-for _name, _what in (("channels_open", "channels open (not suspended)"), ("clauses_in_force", "clauses in force"),
-                     ("commitments_in_force", "commitments in force"), ("missions_in_force", "missions in force")):
-    outcome(_name, kind="stock", direction="better", description=f"{_what} this month")(
-        lambda r, _name=_name: r.structures[_name])
-del _s, _d, _name, _what
+def structure_counts(spec) -> list[dict]:
+    """One column per ``count_as`` name of the registered effect types (channels_open,
+    clauses_in_force, commitments_in_force, missions_in_force): a new counted effect type gets
+    its column from its class alone."""
+    from sim.mechanisms.effects import EFFECT_TYPES
+
+    names = dict.fromkeys(cls.count_as for cls in EFFECT_TYPES.values() if cls.count_as)
+    return [{"count": name} for name in names]
+
+
+@outcome("{count}", kind="stock", direction="better", over=structure_counts,
+         description="structures of an effect type in force this month (channels: open, not suspended)")
+def _structures_in_force(r: Reading, count: str) -> np.ndarray:
+    return r.structures[count]
+
+
+del _s, _d
 
 
 @outcome("human_security", direction="better", over=lambda spec: [{}] if territories(spec) else [],

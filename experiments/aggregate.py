@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from sim.app.aggregate import PLAN, AggregateError, aggregate, inspect_sweep
-from sim.app.folders import lock_folder
+from sim.app.folders import LOCK, lock_folder
 from sim.errors import ConfigError
 
 NOT_A_SWEEP = "the folder of a sweep (python -m ... -m ...), which holds sweep.json and one folder per job"
@@ -36,10 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         if not (folder / PLAN).exists() and not inspect_sweep(folder)["jobs"]:
             raise ConfigError("sweep_dir", f"{folder} holds no sweep (no {PLAN} and no job folders)", NOT_A_SWEEP)
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+        lock_existed = (folder / LOCK).exists()
         fd = lock_folder(folder, "sweep_dir")  # not while a sweep is writing into it
         try:
             report = aggregate(folder)
         finally:
+            if not lock_existed:  # leave the folder as it was: the lock file is ours
+                (folder / LOCK).unlink(missing_ok=True)
             os.close(fd)
     except ConfigError as err:
         print(f"eurosec: {err}", file=sys.stderr)

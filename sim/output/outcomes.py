@@ -149,7 +149,7 @@ def state_mean(name: str, state: str, pairs, *, description: str, direction: Dir
 
 
 def count(name: str, *, description: str, direction: Direction = "neutral", register: bool = True) -> Outcome:
-    """Declare a monthly count: ``engine.counters[name]`` (a mechanism increments it), int16,
+    """Declare a monthly count: ``engine.counters[name]`` (a mechanism adds to it with ``world.count(name, rows, amount)``), int16,
     summed over the run in the finals."""
     return outcome(name, kind="count", description=description, direction=direction,
                    register=register)(lambda r: r.counter(name))

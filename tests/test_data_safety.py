@@ -19,7 +19,8 @@ import pytest
 
 from sim.app.folders import PARTIAL_MARK, clean_stale_partials, claim
 from sim.app.userfiles import check_config_dir, check_file
-from sim.config import CONFIG_DIR
+from sim.config import CONFIG_DIR, config_groups
+from scenarios.library import SCENARIO_DIR, scenario_files
 from sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +177,22 @@ def test_the_repositorys_own_model_configs_are_data():
         if rel.parts[0] == "hydra" or len(rel.parts) == 1:  # launcher presets and the apps' primary configs
             continue
         check_file(path, CONFIG_DIR)
+    for path in scenario_files():
+        check_file(path, SCENARIO_DIR)
+
+
+def test_the_scenario_files_live_in_scenarios_only():
+    assert not (CONFIG_DIR / "scenario").exists()
+    assert config_groups()["scenario"] == sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+    assert {"baseline_2010", "postwar_2008"} <= set(config_groups()["scenario"])
+
+
+def test_a_user_scenario_may_not_take_the_name_of_the_models_own(tmp_path):
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "baseline_2010.yaml").write_text("# @package _global_\nscenario:\n  horizon: 7\n")
+    with pytest.raises(ConfigError, match="scenario 'baseline_2010' already") as err:
+        check_config_dir(tmp_path)
+    assert err.value.key == "scenario/baseline_2010.yaml"
 
 
 def test_a_scenario_name_cannot_reach_outside_the_output_folder(tmp_path):

@@ -19,15 +19,16 @@ from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sim.config import CONFIG_DIR
+from sim.config import CONFIG_DIR, group_dirs
 from sim.errors import ConfigError
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 def _choices(group: str, config_dirs: list[Path]) -> list[str]:
-    names = set()
-    for d in [CONFIG_DIR, *config_dirs]:
+    """The group's own choices (``configs/<group>/``, ``scenarios/``) and those of the user's folders."""
+    names = {p.stem for p in group_dirs()[group].glob("*.yaml")}
+    for d in config_dirs:
         names |= {p.stem for p in (d / group).glob("*.yaml")}
     return sorted(names)
 
@@ -59,7 +60,7 @@ def check_group_overrides(argv: list[str], aliases: dict[str, str] | None = None
     if args is None:
         return
     config_dirs = [Path(args.config_dir)] if args.config_dir else []
-    groups = {d.name for d in CONFIG_DIR.iterdir() if d.is_dir()}
+    groups = set(group_dirs())
     try:
         parsed = OverridesParser.create().parse_overrides(list(args.overrides))
     except Exception:  # noqa: BLE001 - Hydra reports syntax errors itself, with position

@@ -14,6 +14,11 @@ Hydra reads it, and refused if it
 
 Hydra settings given on the command line (``hydra.launcher.n_jobs=2``) are the user's own
 explicit choice and are not affected.
+
+A user's scenario may not take the name of one of the model's own (``scenarios/<name>.yaml``):
+those reach Hydra through its ConfigStore, which Hydra searches after a ``--config-dir``, so a
+file of the same name would silently replace the model's scenario, also where other scenarios
+build on it (``- /scenario/baseline_2010``).
 """
 
 from __future__ import annotations
@@ -135,3 +140,16 @@ def check_config_dir(root: Path) -> None:
                           DATA_ONLY)
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
         check_file(path, root)
+    check_scenario_names(root)
+
+
+def check_scenario_names(root: Path) -> None:
+    """Refuse a user scenario named like one of the model's own (module docstring)."""
+    from sim.config import config_groups
+
+    own = config_groups()["scenario"]
+    for path in sorted((Path(root) / "scenario").glob("*.yaml")):
+        if path.stem in own:
+            raise ConfigError(f"{path.relative_to(root)}", f"the model has a scenario {path.stem!r} already "
+                              "(scenarios/); a file of the same name would replace it",
+                              f"another name than {', '.join(own)}")

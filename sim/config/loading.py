@@ -3,6 +3,10 @@
 ``load_config(["option=[nrc]", "dynamics.spiral_bias=0.3"])`` composes ``configs/`` with the
 same overrides the command line takes, through Hydra's compose API, and returns a plain dict.
 Composition errors become a :class:`~sim.errors.ConfigError` naming the override.
+
+The config groups are the folders of ``configs/`` and the ``scenario`` group, whose files live in
+``scenarios/`` and reach Hydra through its ConfigStore (:mod:`scenarios.library`, registered when
+this module is imported).
 """
 
 from __future__ import annotations
@@ -13,14 +17,25 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from scenarios import library as scenario_library
 from sim.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
+scenario_library.register()
+
+
+def group_dirs() -> dict[str, Path]:
+    """The folder holding each config group's files: ``configs/<group>/``, and ``scenarios/`` for
+    the ``scenario`` group."""
+    dirs = {d.name: d for d in CONFIG_DIR.iterdir() if d.is_dir()}
+    dirs[scenario_library.GROUP] = scenario_library.SCENARIO_DIR
+    return dict(sorted(dirs.items()))
+
 
 def config_groups() -> dict[str, list[str]]:
     """Available choices of each config group, e.g. {'option': ['no_contingency', 'nrc', ...]}."""
-    return {d.name: sorted(p.stem for p in d.glob("*.yaml")) for d in sorted(CONFIG_DIR.iterdir()) if d.is_dir()}
+    return {g: sorted(p.stem for p in d.glob("*.yaml")) for g, d in group_dirs().items()}
 
 
 @lru_cache(maxsize=128)

@@ -56,13 +56,15 @@ class Recorder:
         state_cols = np.empty((R, source.size))
         kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
                              source, index, starts, state_cols)
-        row = np.empty((R, len(cols)))
+        # kept in float32, the precision of the summary table (halves an ensemble's memory);
+        # each value is rounded once, from float64 (or an exact integer), as a float64 row would be
+        row = np.empty((R, len(cols)), dtype=np.float32)
         row[:, self._state_at] = state_cols
         reading = outcomes.Reading(eng)
         for k in self._other_at:
-            row[:, k] = outcomes.evaluate(cols[k], reading)
-        # kept in float32, the precision of the summary table (halves an ensemble's memory)
-        self._summary.append(row.astype(np.float32))
+            col = cols[k]
+            row[:, k] = col.outcome.value(reading, **col.fields)
+        self._summary.append(row)
         self._steps.append(t)
         if self.dyad_period and t % self.dyad_period == 0:
             rows = self.dyad_rows

@@ -1,5 +1,5 @@
 """Smoke and API tests: the Mesa model steps, agents view the engine's arrays, moves can be
-unilateral (GRIT), and options combine."""
+unilateral, and options combine."""
 
 from __future__ import annotations
 

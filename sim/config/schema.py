@@ -160,7 +160,8 @@ class CrisesConfig:
         source="judgement: a channel among members who distrust each other is almost surely suspended")
     attribution_bias: float = param(
         2.0, low=0.0, high=10.0, doc="onlookers blame an involved actor j in proportion to (1 - trust in j) ** "
-        "attribution_bias; 1 is neutral attribution",
+        "attribution_bias; 0 is neutral (everyone blames every involved actor equally); 1 already blames "
+        "the distrusted more, in proportion to mistrust; above 1 more so",
         source="Fundamental attribution error / motivated reasoning (Mercer 1996, Reputation and Int. Politics): "
         "2 lets allies give Russia (or the West) the benefit of the doubt (trust 0.7 -> weight 0.09) while "
         "adversaries blame it almost fully (trust 0.2 -> 0.64).")

@@ -87,7 +87,7 @@ def negotiate(world, move, step: int) -> None:
     ids = world.spec.ids
     neg = world.spec.negotiation
     if move.unilateral:
-        world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral step (GRIT): no consent needed")
+        world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral act: no consent needed")
         enact(world, move, rows, np.zeros(rows.size), step)
         return
     attempt = world.book.attempts[rows, m]

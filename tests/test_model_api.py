@@ -102,3 +102,32 @@ def test_allocator_tuning_is_idempotent_and_can_be_switched_off(monkeypatch):
     monkeypatch.setattr(alloc, "_done", False)
     monkeypatch.setenv("EUROSEC_DEFAULT_MALLOC", "1")
     assert alloc.tune_allocator() is False
+
+
+@pytest.mark.parametrize("hostile", [False, True])
+@pytest.mark.parametrize("rows", [None, [0, 2, 3]])
+def test_compiled_signal_equals_the_numpy_reference(hostile, rows):
+    """The compiled signal kernel (Signals.emit_matrix) computes exactly dynamics.apply_signal:
+    the log-odds and threat updates, the spiral discount and the clipping at the bounds."""
+    from sim.mechanisms import dynamics as dyn
+
+    model = EurosecModel(rng=7, replicates=5, scenario="baseline_2010", options="nrc")
+    model.run(12)
+    eng, d = model.engine, model.spec.dynamics
+    rng = np.random.default_rng(3)
+    s = eng.state
+    s.threat[:] = rng.uniform(0.0, 1.0, s.threat.shape)
+    low, high = eng.logit_bounds
+    s.own[:] = rng.uniform(low, high, s.own.shape)
+    weight = eng.signal_weights((0, 1), None) + 0.5 * eng.signal_weights((2,), (0, 1, 3))
+    i, j = np.unravel_index(np.argmax(weight), weight.shape)
+    s.own[:, i, j] = high - 1e-3 if not hostile else low + 1e-3  # near the bound, so that clipping is exercised
+    rows = np.arange(eng.R) if rows is None else np.array(rows)
+    cost = rng.uniform(0.1, 3.0, rows.size)
+    own, threat = s.own.copy(), s.threat.copy()
+    dyn.apply_signal(own, threat, rows, weight, cost, hostile, d.hostile_sensitivity if hostile else d.signal_sensitivity,
+                     d.reassurance, d.spiral_bias, low, high)
+    eng.emit_matrix(rows, weight, cost, hostile=hostile)
+    np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s.threat, threat, rtol=0, atol=1e-12)
+    assert (s.own[:, i, j][rows] == (low if hostile else high)).all()  # the bound was hit

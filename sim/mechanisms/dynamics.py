@@ -38,20 +38,27 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.reciprocal(e).astype(np.float64)
 
 
-def signal_increment(cost, weight: np.ndarray, threat: np.ndarray, sensitivity: float, spiral_bias: float) -> np.ndarray:
-    """Log-odds change from a conciliatory signal of cost c (Kydd's costly signal, Bayes' rule):
+def apply_signal(own: np.ndarray, threat: np.ndarray, rows: np.ndarray, weight: np.ndarray, cost, hostile: bool,
+                 sensitivity: float, reassurance: float, spiral_bias: float, low: float, high: float) -> None:
+    """A signal in replicates ``rows`` (in place): the numpy reference of the compiled
+    ``sim.numerics.kernels.signal_pairs`` (tests/test_model_api.py checks they agree).
 
-    dL[i, j] = sensitivity * c * w[i, j] * (1 - spiral_bias * P[i, j])
-
-    ``weight`` is how much observer i sees j as the sender; the spiral term discounts signals
-    from actors the observer already fears. Returns an array shaped like ``threat``.
-    """
-    return sensitivity * np.asarray(cost)[..., None, None] * weight * (1.0 - spiral_bias * threat)
-
-
-def hostile_increment(cost, weight: np.ndarray, sensitivity: float) -> np.ndarray:
-    """Log-odds change from a hostile act of severity c: dL[i, j] = -sensitivity * c * w[i, j]."""
-    return -sensitivity * np.asarray(cost)[..., None, None] * weight
+    Conciliatory, of cost c (Kydd's costly signal; the spiral term discounts signals from actors
+    the observer already fears):  L += beta c w (1 - sigma P),  P -= r c w (1 - sigma P).
+    Hostile:  L -= beta_h c w,  P += r c w.
+    L is then clipped to the trust bounds [low, high] (log-odds), P to [0, 1]; pairs with w = 0
+    are not touched. ``cost`` is a scalar or one value per listed replicate."""
+    rows = np.asarray(rows)
+    c = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None, None]
+    touched = (weight != 0)[None, :, :]
+    o, p = own[rows], threat[rows]
+    if hostile:
+        new_own, new_threat = o - sensitivity * c * weight, np.minimum(p + reassurance * c * weight, 1.0)
+    else:
+        credit = weight * (1.0 - spiral_bias * p)
+        new_own, new_threat = o + sensitivity * c * credit, np.maximum(p - reassurance * c * credit, 0.0)
+    own[rows] = np.where(touched, np.clip(new_own, low, high), o)
+    threat[rows] = np.where(touched, new_threat, p)
 
 
 def threat_target(trust: np.ndarray, posture: np.ndarray, irritant: np.ndarray, capability: np.ndarray,

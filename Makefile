@@ -19,7 +19,7 @@ LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
 
-.PHONY: venv venv-ray run compare test test-slow test-ray bench bench-compare docs lock clean
+.PHONY: venv venv-ray run compare facts test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -53,6 +53,10 @@ run: venv
 # The main job: baseline + each of the ten options alone, 1,000 seeds each (experiments/compare_options.py)
 compare: venv
 	$(VPY) -m experiments.compare_options $(ARGS)
+
+# The stylised-facts report: each fact over 1,000 seeds, PASS/FAIL/REPORT (experiments/facts.py)
+facts: venv
+	$(VPY) -m experiments.facts $(ARGS)
 
 test: venv
 	$(VPY) -m pytest -n 2 $(ARGS)

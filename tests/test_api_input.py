@@ -191,7 +191,7 @@ def test_every_registered_strategy_compiles():
 def test_strategy_registry_does_not_import_the_model():
     """sim.roster imports agents.strategies: that must not pull in sim.spec or sim.model (a cycle)."""
     code = ("import sys, agents.strategies; bad = {'sim.config.spec', 'sim.model', 'sim.config.roster', 'agents.actors'} & set(sys.modules);"
-            "assert not bad, bad; import sim.config.roster, sim.spec, sim.model")
+            "assert not bad, bad; import sim.config.roster, sim.config.spec, sim.model")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -93,6 +93,24 @@ def estimate(cfg: dict, specs: dict):
 RESULTS = ("synergy.parquet", "synergy.csv", "ordering.parquet", "config.yaml", "synergy.png")
 
 
+def pair_synergies(finals: dict[str, np.ndarray], options: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Synergy of every pair of ``options`` from the final outcome of each arm, replicate by
+    replicate on common seeds (``finals``: arm name -> values ordered by replicate, with arms
+    ``baseline``, each option and each ``a+b``).
+
+    synergy = E[(y_ab - y_0) - (y_a - y_0) - (y_b - y_0)] = E[(y_ab + y_0) - (y_a + y_b)],
+    with its paired confidence interval: 0 when the pair's effect is the sum of the single ones."""
+    base = finals["baseline"]
+    rows = []
+    for a, b in itertools.combinations(options, 2):
+        pair, ya, yb = finals[f"{a}+{b}"], finals[a], finals[b]
+        syn = paired_effect(pair + base, ya + yb, level)
+        rows.append({"a": a, "b": b, "synergy": syn["effect"], "ci_low": syn["ci_low"], "ci_high": syn["ci_high"],
+                     "significant": syn["significant"], "effect_pair": float((pair - base).mean()),
+                     "effect_a": float((ya - base).mean()), "effect_b": float((yb - base).mean()), "n": syn["n"]})
+    return pd.DataFrame(rows)
+
+
 def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     specs = arms(cfg)
     y = cfg["outcome"]
@@ -103,15 +121,8 @@ def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if y not in result.finals.columns:
             raise ConfigError("outcome", f"unknown outcome {y!r}", sorted(result.finals.columns))
         finals[name] = result.finals.sort_values("replicate")[y].to_numpy()
+    synergy = pair_synergies(finals, cfg["options"], cfg["level"])
     base = finals["baseline"]
-    rows = []
-    for a, b in itertools.combinations(cfg["options"], 2):
-        pair, ya, yb = finals[f"{a}+{b}"], finals[a], finals[b]
-        syn = paired_effect(pair + base, ya + yb, cfg["level"])
-        rows.append({"a": a, "b": b, "synergy": syn["effect"], "ci_low": syn["ci_low"], "ci_high": syn["ci_high"],
-                     "significant": syn["significant"], "effect_pair": float((pair - base).mean()),
-                     "effect_a": float((ya - base).mean()), "effect_b": float((yb - base).mean()), "n": syn["n"]})
-    synergy = pd.DataFrame(rows)
     ordering = pd.DataFrame([{"scenario": s, **paired_effect(finals[f"scenario:{s}"], base, cfg["level"])}
                              for s in cfg["orderings"]])
     with AtomicResults(out_dir, "combinations", cfg) as res:

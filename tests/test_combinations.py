@@ -99,3 +99,21 @@ def test_unknown_option_in_pairs_fails_before_running(tmp_path):
                            "options=[nrc,zzz]"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "'options[1]'" in proc.stderr
     assert not out.exists()
+
+
+def test_pair_synergies_of_additive_arms_are_zero_and_interactions_are_found():
+    """combinations.pair_synergies itself: a pair whose effect is the sum of the single effects
+    has synergy 0 with a CI around it; an interaction shows with its sign."""
+    from experiments.combinations import pair_synergies
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(0.5, 0.1, 300)
+    finals = {"baseline": base, "a": base + 0.1 + rng.normal(0, 0.01, 300), "b": base - 0.05,
+              "c": base + 0.02}
+    finals["a+b"] = finals["a"] + finals["b"] - base  # additive
+    finals["a+c"] = finals["a"] + finals["c"] - base + 0.03  # interaction +0.03
+    finals["b+c"] = finals["b"] + finals["c"] - base - 0.04 + rng.normal(0, 0.01, 300)
+    table = pair_synergies(finals, ["a", "b", "c"]).set_index(["a", "b"])
+    assert abs(table.loc[("a", "b"), "synergy"]) < 1e-12 and not table.loc[("a", "b"), "significant"]
+    assert table.loc[("a", "c"), "synergy"] == pytest.approx(0.03, abs=1e-12)
+    assert table.loc[("b", "c"), "ci_high"] < 0 and table.loc[("b", "c"), "significant"]

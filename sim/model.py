@@ -25,6 +25,7 @@ from sim.errors import ConfigError
 from sim.mechanisms.negotiation import ProposalView
 from sim.output.records import Recorder
 from sim.resources import check_resources, estimate_run
+from sim.config.schema import output_default
 from sim.config.spec import MAX_REPLICATES, MAX_SEED, ModelSpec, compile_spec
 from sim.numerics.streams import replicate_seeds
 
@@ -274,7 +275,7 @@ class EurosecModel(mesa.Model):
         n_rep = len(seeds) if seeds is not None else (
             replicates if replicates is not None else int(spec.config.get("replicates", 1)))
         if record_events is None:
-            record_events = bool((spec.config.get("output") or {}).get("events", True))
+            record_events = bool((spec.config.get("output") or {}).get("events", output_default("events")))
         # a model that would not fit in memory is refused before any seed is drawn or array allocated
         check_resources(estimate_run(spec, n_rep, record_events=record_events, write=False))
         if seeds is None:

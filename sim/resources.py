@@ -160,6 +160,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.config.schema import output_default
 from sim.errors import ResourceError
 from sim.output.outcomes import column_names
 
@@ -352,7 +353,7 @@ def estimate_run(spec, replicates: int, record_events: bool | None = True, write
     replicates to its horizon and, with ``write``, its tables turned into DataFrames and written
     as Parquet (``sim.run.execute``). ``record_events=None``: the spec's ``output.events``."""
     if record_events is None:
-        record_events = bool((spec.config.get("output") or {}).get("events", True))
+        record_events = bool((spec.config.get("output") or {}).get("events", output_default("events")))
     R = int(replicates)
     period, selection = spec.dyad_period, spec.dyad_replicates
 
@@ -381,7 +382,7 @@ def estimate_config(cfg: Mapping, spec=None, write: bool = True) -> Estimate:
         from sim.config.spec import compile_spec
 
         spec = compile_spec(cfg)
-    events = bool((cfg.get("output") or {}).get("events", True))
+    events = bool((cfg.get("output") or {}).get("events", output_default("events")))
     return estimate_run(spec, int(cfg.get("replicates", 1)), events, write)
 
 

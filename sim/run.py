@@ -22,6 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 import sim.config.schema  # noqa: F401  (registers the config schema)
+from sim.config.schema import output_default
 
 log = logging.getLogger("eurosec")
 
@@ -41,7 +42,7 @@ def estimate(cfg: dict, spec):
     """Memory and disk the run needs (checked against what is free before it starts)."""
     from sim.resources import estimate_run
 
-    events = bool((cfg.get("output") or {}).get("events", True))
+    events = bool((cfg.get("output") or {}).get("events", output_default("events")))
     return estimate_run(spec, int(cfg.get("replicates", 1)), record_events=events)
 
 
@@ -74,7 +75,7 @@ def execute(cfg: dict, out_dir: Path, progress: bool = True) -> dict:
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
         res.path("narrative.txt").write_text("\n".join(story) + "\n")
-        if cfg.get("output", {}).get("figure", True):
+        if cfg.get("output", {}).get("figure", output_default("figure")):
             trajectories(summary, spec, events, res.path("trajectories.png"))
         paths = res.commit()  # the manifest (file hashes) lands last: a resumed sweep skips verified jobs
     final = summary[summary["step"] == summary["step"].max()]
@@ -101,7 +102,7 @@ def main(cfg: DictConfig) -> None:
     container = OmegaConf.to_container(cfg, resolve=True)
     result = run_job("run", container, lambda out: execute(container, out, progress=sys.stderr.isatty()))
     if result is not None:
-        _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", True)))
+        _report(result, out_dir, show_story=bool(container.get("output", {}).get("narrative", output_default("narrative"))))
 
 
 def app():

@@ -12,7 +12,7 @@ import yaml
 
 from sim.config import load_config, schema
 from sim.config.spec import compile_spec
-from sim.core.params import Param, check, declared, markdown_table, param
+from sim.core.params import KINDS, Param, check, declared, markdown_table, param
 from sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def test_every_declared_default_is_accepted_by_its_own_check():
         assert params, cls
         values = check(cls, {}, prefix)
         for name, p in params.items():
-            assert p.name == name and p.kind in ("float", "int", "bool", "str", "list"), (cls, name)
+            assert p.name == name and p.kind in KINDS, (cls, name)
             assert p.doc and p.source, f"{prefix}{name} needs a meaning and a source"
             assert values[name] == p.default
             if p.low is not None:
@@ -156,3 +156,17 @@ def test_default_yaml_files_do_not_repeat_declared_defaults():
             for t, values in (data.get("types") or {}).items():
                 found += _repeats(values, schema.CrisisTypeConfig, f"crises.types.{t}.")
     assert not found, "declared defaults repeated in configs/: " + ", ".join(found)
+
+
+def test_output_defaults_come_from_their_declarations():
+    """configs/output/default.yaml sets nothing: every output key of the composed config is the
+    declared default, and the compiled spec uses it."""
+    from sim.config import load_config
+    from sim.config.spec import compile_spec
+
+    cfg = load_config()
+    for name, p in declared(schema.OutputConfig).items():
+        assert cfg["output"][name] == p.default, name
+    spec = compile_spec(cfg)
+    assert spec.dyad_replicates == declared(schema.OutputConfig)["dyad_replicates"].default
+    assert [spec.ids[i] for i in spec.west] == declared(schema.OutputConfig)["west"].default

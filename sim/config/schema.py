@@ -22,7 +22,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
-from sim.core.params import markdown_table, param
+from sim.core.params import declared, markdown_table, param
 from sim.mechanisms.crisis_params import CrisisTypeConfig
 
 
@@ -217,19 +217,32 @@ class OutputConfig:
         1, low=0, high=12_000, doc="store full trust/threat matrices every dyad_period months (1 = every month, "
         "0 = never), at steps 0, dyad_period, 2*dyad_period, ...", source="every month by default; matrices "
         "dominate memory and output for many replicates (see dyad_replicates)")
-    # null, an int k (the first k replicates) or a list of indices; Any because OmegaConf has no
-    # Union of int and list (sim.output.records.check_replicate_selection checks it)
-    dyad_replicates: Any = 20
-    figure: bool = True
-    narrative: bool = True
-    affected_states: list[str] = field(default_factory=lambda: ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"])
-    west: list[str] = field(default_factory=lambda: ["NATO", "EU", "USA"])
-    events: bool = True
-    key_dyads: list[list[str]] = field(
-        default_factory=lambda: [
-            ["RUS", "NATO"], ["NATO", "RUS"], ["RUS", "EU"], ["EU", "RUS"], ["RUS", "USA"], ["USA", "RUS"]
-        ]
-    )
+    # Any because OmegaConf has no Union of int and list (sim.config.selection checks it)
+    dyad_replicates: Any = param(
+        20, kind="any", doc="whose matrices are stored: null = every replicate; an integer k = the first k "
+        "(replicates 0..k-1, all if fewer); a list of distinct replicate indices, e.g. [0, 17]. The per-step summary "
+        "always covers every replicate, and storing fewer changes no other output",
+        source="matrices are 23x22 dyads x 3 values: every month for all of 500 replicates is 31 M rows and peaked at "
+        "4 GB; the first 20 (all of a run with up to 20) keep the README's examples under 1 GB. Replicate seeds are "
+        "independent draws, so the first k are as good a sample as any; rerun one alone with its seed")
+    figure: bool = param(True, doc="draw the run's trajectory figure (trajectories.png)", source="on for a single run")
+    narrative: bool = param(True, doc="write the run's narrative (narrative.md)", source="on for a single run")
+    affected_states: list[str] = param(
+        ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"], doc="states whose trust with Russia and with "
+        "the West (the mean over `west`) is recorded every month", source="the affected states the paper names")
+    west: list[str] = param(["NATO", "EU", "USA"], doc="the actors averaged as 'the West' in the summary",
+                            source="the paper's Western institutions and the USA")
+    events: bool = param(True, doc="keep the event log (every proposal, vote, crisis, ...); off for the fastest "
+                         "large sweeps", source="on: every number of a run can be traced to its event")
+    key_dyads: list[list[str]] = param(
+        [["RUS", "NATO"], ["NATO", "RUS"], ["RUS", "EU"], ["EU", "RUS"], ["RUS", "USA"], ["USA", "RUS"]],
+        doc="observer -> target pairs recorded as columns of the per-step summary and plotted",
+        source="the relations the paper's options address")
+
+
+def output_default(name: str):
+    """The declared default of ``output.<name>``, for code that reads a config dict that may lack it."""
+    return declared(OutputConfig)[name].default
 
 
 @dataclass

@@ -182,8 +182,9 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     check_combination(moves, list(moves_cfg))
     _check_sites(moves, slots)
     o = _section(cfg, "output")
+    output = check(schema.OutputConfig, o, "output.")  # declared defaults filled in, types checked
     key_dyads = []
-    for k, pair in enumerate(o.get("key_dyads") or []):
+    for k, pair in enumerate(output["key_dyads"] or []):
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ConfigError(f"output.key_dyads[{k}]", f"{pair!r} is not an [observer, target] pair", roster.ids)
         key_dyads.append((roster.index(pair[0], f"output.key_dyads[{k}][0]"), roster.index(pair[1], f"output.key_dyads[{k}][1]")))
@@ -208,8 +209,8 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         same_bloc=bloc_masks(roster),
         attribution=attribution_matrix(roster, dynamics.bloc_attribution),
         key_dyads=tuple(key_dyads),
-        affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(o.get("affected_states") or [])),
-        west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(o.get("west") or [])),
-        dyad_period=check(schema.OutputConfig, o, "output.")["dyad_period"],
-        dyad_replicates=check_replicate_selection("output.dyad_replicates", o.get("dyad_replicates", 20)),
+        affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(output["affected_states"] or [])),
+        west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(output["west"] or [])),
+        dyad_period=output["dyad_period"],
+        dyad_replicates=check_replicate_selection("output.dyad_replicates", output["dyad_replicates"]),
     )

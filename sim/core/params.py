@@ -23,7 +23,7 @@ from typing import Any
 
 from sim.errors import ConfigError, check_int, check_range
 
-KINDS = ("float", "int", "bool", "str", "list")
+KINDS = ("float", "int", "bool", "str", "list", "any")
 BOOL_ALLOWED = "true or false"
 
 
@@ -42,13 +42,13 @@ class Param:
 
 
 def param(default: Any, *, low: float | None = None, high: float | None = None, doc: str, source: str,
-          choices=None) -> Any:
+          choices=None, kind: str | None = None) -> Any:
     """A dataclass field whose metadata declares the parameter: its ``default`` (a list default
     becomes a ``default_factory`` copy), the accepted range ``[low, high]`` for numbers (either end
     may be None: unbounded), or the accepted ``choices``; ``doc`` says what it means and ``source``
     where its value comes from (the rationale)."""
     p = Param(default=default, low=low, high=high, doc=doc, source=source,
-              choices=tuple(choices) if choices is not None else None)
+              choices=tuple(choices) if choices is not None else None, kind=kind or "")
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda: list(default), metadata={"param": p})
     return dataclasses.field(default=default, metadata={"param": p})
@@ -81,6 +81,8 @@ def declared(cls) -> dict[str, Param]:
 def check_value(p: Param, key: str, value: Any) -> Any:
     """``value`` checked against declaration ``p`` (numbers as :func:`sim.errors.check_range` and
     :func:`~sim.errors.check_int` return them); a ConfigError naming ``key`` otherwise."""
+    if p.kind == "any":  # a value whose own checker runs where it is compiled (its doc says which)
+        return value
     if p.kind == "float":
         return check_range(key, value, -math.inf if p.low is None else p.low, math.inf if p.high is None else p.high)
     if p.kind == "int":
@@ -140,7 +142,7 @@ def accepted(p: Param) -> str:
         if p.high is not None:
             return f"{prefix}<= {_number(p.high)}"
         return p.kind
-    return {"bool": "true/false", "str": "a string", "list": "a list"}[p.kind]
+    return {"bool": "true/false", "str": "a string", "list": "a list", "any": "see its meaning"}[p.kind]
 
 
 def _cell(text: str) -> str:

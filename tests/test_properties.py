@@ -195,7 +195,7 @@ def default_subset_configs(draw) -> dict:
         "negotiation": draw(negotiation_params()),
         "crises": _cut_crises(base["crises"], keep, roster, draw(st.floats(1.0, 50.0))),
         "scenario": dict(_cut_scenario(base["scenario"], keep), horizon=horizon),
-        "output": {"dyad_period": draw(st.integers(0, 2)), "key_dyads": []},
+        "output": {"dyad_period": draw(st.integers(0, 2)), "key_dyads": [], "affected_states": [], "west": []},
     }
     crisis_types = [t for t, spec in cfg["crises"]["types"].items() if spec["sites"]]
     cfg["moves"] = draw(moves(sorted(cfg["roster"]), crisis_types, horizon))
@@ -265,7 +265,7 @@ def scratch_configs(draw) -> dict:
                    "suspension_base": draw(unit), "types": types},
         "scenario": scenario,
         "moves": draw(moves(ids, list(types), horizon)),
-        "output": {"dyad_period": 1, "key_dyads": []},
+        "output": {"dyad_period": 1, "key_dyads": [], "affected_states": [], "west": []},
     }
 
 

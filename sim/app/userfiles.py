@@ -23,16 +23,15 @@ build on it (``- /scenario/baseline_2010``).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
+from scenarios.library import package_of
 from sim.errors import ConfigError
 
 DATA_ONLY = ("model values only: no `_target_` keys, no `hydra` settings, no hydra/ folder "
              "(give Hydra settings on the command line, e.g. hydra.launcher.n_jobs=2)")
-_PACKAGE = re.compile(r"^\s*#\s*@package\s+(\S+)")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -71,17 +70,6 @@ def load_strict(path: Path, label: str | None = None):
                           "a YAML mapping of keys to values, each key once") from None
 
 
-def _package(path: Path) -> str | None:
-    """The ``# @package`` directive of a Hydra config file, if any (it must precede content)."""
-    for line in Path(path).read_text().splitlines():
-        m = _PACKAGE.match(line)
-        if m:
-            return m.group(1)
-        if line.strip() and not line.lstrip().startswith("#"):
-            return None
-    return None
-
-
 def _find_target(node, where: str) -> str | None:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -112,7 +100,7 @@ def check_file(path: Path, root: Path) -> None:
     """Refuse a user config file that is not plain data (module docstring)."""
     label = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     doc = load_strict(path, f"{root.name}/{label}")
-    package = _package(path) or ""
+    package = package_of(path) or ""
     if "hydra" in package.replace("_global_", "").strip(".").split("."):
         raise ConfigError(f"{label}: @package {package}", "a config file may not write into Hydra's settings",
                           DATA_ONLY)

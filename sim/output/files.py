@@ -1,15 +1,12 @@
-"""Writing results: Parquet tables that carry their config, seeds and version, written
-atomically (into a hidden temporary folder, then moved into place) so that a failed run leaves
-no partial results."""
+"""Writing results: Parquet tables that carry their config, seeds and version. The apps write
+them through :class:`sim.app.manifest.AtomicResults` (a hidden temporary folder, then moved
+into place with a verified manifest), so that a failed run leaves no partial results."""
 
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -65,40 +62,6 @@ def read_metadata(path) -> dict:
     """The eurosec provenance (metadata and config) stored in a result Parquet file."""
     md = pq.read_schema(path).metadata or {}
     return {"metadata": json.loads(md[b"eurosec.metadata"]), "config": json.loads(md[b"eurosec.config"])}
-
-
-class AtomicResults:
-    """Collect files in a temporary folder inside ``out_dir``; ``commit()`` moves them in place.
-    Leaving the context without commit (an exception) deletes them."""
-
-    def __init__(self, out_dir: Path):
-        self.out_dir = Path(out_dir)
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> AtomicResults:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.out_dir))
-        return self
-
-    def path(self, name: str) -> Path:
-        assert self.tmp is not None
-        return self.tmp / name
-
-    def commit(self) -> list[Path]:
-        assert self.tmp is not None
-        moved = []
-        # a manifest, if any, lands last: its presence means every other file is in place
-        for f in sorted(self.tmp.iterdir(), key=lambda p: (p.name == "manifest.json", p.name)):
-            target = self.out_dir / f.name
-            os.replace(f, target)
-            moved.append(target)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp = None
-        return moved
-
-    def __exit__(self, *exc) -> None:
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def write_yaml(obj, path: Path) -> None:

@@ -394,3 +394,15 @@ def test_a_sweep_killed_with_sigkill_and_rerun_equals_an_uninterrupted_one(tmp_p
     for table in ("finals", "effects"):
         pd.testing.assert_frame_equal(pd.read_parquet(killed / f"{table}.parquet"),
                                       pd.read_parquet(whole / f"{table}.parquet"), obj=table)
+
+
+def test_aggregation_never_overwrites_a_table_it_did_not_write(finished_sweep, tmp_path):
+    """A combined table changed since the last aggregation (or put there by the user) is not
+    replaced: aggregation stops, names it, and leaves it as it was."""
+    sweep = copy_sweep(finished_sweep[0], tmp_path / "s")
+    (sweep / "finals.parquet").write_bytes(b"the user's own edits")
+    agg = aggregate(sweep)
+    assert agg.returncode == 1, agg.stdout + agg.stderr
+    assert "finals.parquet" in agg.stderr and "Traceback" not in agg.stderr
+    assert (sweep / "finals.parquet").read_bytes() == b"the user's own edits"
+    assert not report(sweep)["complete"]

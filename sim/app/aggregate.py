@@ -211,6 +211,10 @@ def write_tables(sweep_dir: Path, tables: dict[str, pd.DataFrame], complete: boo
             path = tmp / f"{name}{suffix}.parquet"
             df.to_parquet(path, compression="zstd")
             written[path.name] = file_digest(path)
+        taken = [name for name in written if (sweep_dir / name).exists()]
+        if taken:  # our earlier tables were removed above: a file of that name is someone else's
+            raise AggregateError(f"{sweep_dir} holds {', '.join(taken)}, which no aggregation of this sweep wrote "
+                                 "(or which was changed since); move it away and aggregate again")
         for name in written:
             os.replace(tmp / name, sweep_dir / name)
             moved.append(sweep_dir / name)

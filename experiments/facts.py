@@ -415,14 +415,16 @@ def validate(cfg: dict) -> dict:
         check_int("horizon", cfg["horizon"], 1, 12_000)
     plan: dict[str, dict[str, str]] = {}
     specs: dict[str, ModelSpec] = {}
+    ids: dict[str, str] = {}  # config key -> a short arm id (the arm's name in tables and estimates)
     for name in cfg["facts"]:
         plan[name] = {}
         for arm_name, arm in known[name].arm_map().items():
             model_cfg = arm.config(cfg["stage"], cfg.get("horizon"))
             key = config_key(model_cfg)
-            if key not in specs:
-                specs[key] = compile_spec(model_cfg)
-            plan[name][arm_name] = key
+            if key not in ids:
+                ids[key] = f"arm{len(ids):02d}"
+                specs[ids[key]] = compile_spec(model_cfg)
+            plan[name][arm_name] = ids[key]
     return {"facts": plan, "specs": specs}
 
 
@@ -441,8 +443,7 @@ RESULTS = ("facts.parquet", "facts.csv", "config.yaml", "metadata.json")
 def measure(cfg: dict, built: dict | None = None) -> pd.DataFrame:
     """Run every arm once and compute every chosen fact: the tidy table (``COLUMNS``)."""
     built = built or validate(cfg)
-    names = {key: f"arm{k}" for k, key in enumerate(built["specs"])}
-    specs = {names[key]: spec for key, spec in built["specs"].items()}
+    specs = built["specs"]
     started = time.perf_counter()
     results = {r.arm: r for r in run_arms(specs, cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
                                           resolve_workers(cfg["workers"], len(specs)), per_step=PER_STEP)}
@@ -451,7 +452,7 @@ def measure(cfg: dict, built: dict | None = None) -> pd.DataFrame:
     rows = []
     for name, arms in built["facts"].items():
         fact = known[name]
-        runs = {arm: results[names[key]] for arm, key in arms.items()}
+        runs = {arm: results[arm_id] for arm, arm_id in arms.items()}
         for m in fact.statistic(runs, cfg["level"]):
             row = {k: v for k, v in m.__dict__.items() if k in COLUMNS}
             rows.append({**row, "fact": name, "claim": fact.claim, "threshold": fact.threshold,

@@ -165,3 +165,19 @@ def test_command_line_writes_the_report_and_refuses_an_existing_folder(tmp_path)
     assert len(pd.read_parquet(out / "facts.parquet")) == 3
     again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 2 and "would overwrite" in again.stderr
+
+
+def test_the_default_report_fits_in_memory():
+    """`make facts` on its defaults passes the resource check: arms are named by short ids, not
+    by their configs (a 27 KB name per summary row once made the estimate 145 GB)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.config import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose("facts"), resolve=True)
+    cfg.pop("hydra", None)
+    built = F.validate(cfg)
+    assert all(len(arm) <= 8 for arm in built["specs"])
+    assert F.estimate(cfg, built).memory < 3e9

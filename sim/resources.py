@@ -33,10 +33,14 @@ D = K S n (n - 1) dyad rows; E events, an upper estimate from the moves and cris
 Where the coefficients come from (benchmarks/memory.py: whole runs; and probes of VmHWM phase
 by phase inside a run, resetting it through /proc/self/clear_refs):
 
-- BASE_RUN 400 MB: ``python -m sim.run replicates=1`` peaks at 345 MB (246 MB after importing
-  numpy, pandas, pyarrow, numba, hydra, matplotlib; then the cached kernels); the first run on a
-  machine compiles the kernels (+35 MB), and glibc keeps freed blocks (sim/numerics/allocator.py raises
-  its trim threshold to 128 MB): 400.
+- BASE_RUN 500 MB: ``python -m sim.run replicates=1`` peaks at 345 MB in a long-used venv (246 MB
+  after importing numpy, pandas, pyarrow, numba, hydra, matplotlib; then the cached kernels) but
+  at 418 MB in a venv freshly built from requirements.lock with the same packages, as CI builds
+  it; the first run on a machine compiles the kernels (+35 MB), and glibc keeps freed blocks
+  (sim/numerics/allocator.py raises its trim threshold to 128 MB). The 100-replicate dyad run of
+  tests/test_resources.py peaked at 700-720 MB in the old venv, 776 MB in a fresh one and 814 MB
+  on the CI machine: 500 covers all three (the base of an ensemble's parent and workers below
+  carries the same +90 MB).
 - STATE_MATRICES 12, STREAM_COPIES 1, MONTH_BLOCK 60, GENERATOR_BYTES 1100, SEED_BYTES 200:
   the engine keeps 8 (R, n, n) float64 arrays (own, social, trust, threat, posture, irritant
   floor and load, ceiling), the threat-target base and a float32 buffer (9.5 arrays), and a
@@ -84,11 +88,11 @@ per arm, m = state + T (CHUNK_SUMMARY_CELL C + CHUNK_SUMMARY_ROW) a chunk model'
   3500 replicates more, or GC_SHARE 0.35 of the earlier arms' (fitted to workers=1 runs at
   R = 200-5000, whose peaks vary by up to 14% from run to run with the collector's timing).
 - CHUNK_SUMMARY_CELL 8, CHUNK_SUMMARY_ROW 20: a chunk's float32 summary and its frame.
-- PARENT_BASE 430 MB: compare_options' parent (imports, every arm compiled, joblib, pandas'
+- PARENT_BASE 520 MB (430 measured in a long-used venv, +90 MB for a fresh one, see BASE_RUN): compare_options' parent (imports, every arm compiled, joblib, pandas'
   lazily loaded Arrow kernels, allocator slack): 400-411 MB with 2 replicates; 580 MB
   extrapolated to none from R = 1000-5000, less the 175 MB of its default dyads.
-  PARENT_RUN_BASE 430 MB: the parent while workers run (408-530 measured, R = 200-1000).
-  WORKER_BASE 330 MB: a loky worker (285 MB after a 2-replicate arm) and its allocator slack.
+  PARENT_RUN_BASE 520 MB: the parent while workers run (408-530 measured, R = 200-1000).
+  WORKER_BASE 420 MB (330 +90): a loky worker (285 MB after a 2-replicate arm) and its allocator slack.
   HELPERS 60 MB: joblib's resource tracker (41 MB) and helper (14).
 - GATHER_COPIES 2.2, PROVENANCE_ROW 34: the parent holds every arm's table and their
   concatenation, then adds provenance columns (scenario string, master_seed, categoricals):
@@ -105,12 +109,12 @@ to 11.5 measured), events DISK_EVENT 40 per estimated event (about 20 per logged
 seed list DISK_SEED 24 bytes a replicate in each file's metadata, DISK_FIXED 2 MB (figures,
 config, narrative).
 
-Where the memory goes: a single run's floor is 350-400 MB of libraries. Above it, the dyads
+Where the memory goes: a single run's floor is 350-420 MB of libraries. Above it, the dyads
 dominate whenever all replicates' matrices are kept (12 bytes of data a row cost 117 at the
 peak, in three copies of a 30-byte frame while it is built and sorted); without them the engine
 state (70 KB a replicate, more than the 121-month summary's 33 KB) and the summary (stored three
 times: float32 rows, the frame, pyarrow's copy) share it, and the event log costs 0.75-0.9 KB an
-event. A comparison's default (1.5 GB) is mostly fixed cost: a 430 MB parent and two 330 MB
+event. A comparison's default (1.5 GB) is mostly fixed cost: a 520 MB parent and two 420 MB
 workers; its chunk models outlive their chunks until the garbage collector runs (above).
 
 Measured by benchmarks/memory.py on 2026-11-30 (a VM with 2 cores and 25 GB; Python 3.12.1, numpy
@@ -166,7 +170,7 @@ from sim.output.outcomes import column_names
 
 # ----------------------------------------------------------------------------- coefficients
 # one run (sim.run, EurosecModel)
-BASE_RUN = 400e6
+BASE_RUN = 500e6
 STATE_MATRICES = 12.0
 STREAM_COPIES = 1.0
 MONTH_BLOCK = 60
@@ -182,9 +186,9 @@ EVENT_WRITE = 550.0
 CRISIS_TENSION = 0.5
 RESPONSES_PER_MOVE = 0.1
 # ensembles (experiments.ensemble.run_arms, experiments.compare_options.compare)
-PARENT_BASE = 430e6
-PARENT_RUN_BASE = 430e6
-WORKER_BASE = 330e6
+PARENT_BASE = 520e6
+PARENT_RUN_BASE = 520e6
+WORKER_BASE = 420e6
 HELPERS = 60e6
 CHUNK_SUMMARY_CELL = 8.0
 CHUNK_SUMMARY_ROW = 20.0

@@ -299,7 +299,7 @@ def state_bytes(spec) -> float:
     """Bytes one replicate's engine holds while it runs (state matrices, random streams)."""
     n, moves = spec.roster.n, spec.moves
     width = 2 * len(spec.slots) + sum(m.n_monthly_draws for m in moves)
-    votes = sum(spec.negotiation.max_attempts * m.n_deciders for m in moves)
+    votes = sum(spec.negotiation.max_attempts * m.n_attempt_draws for m in moves)
     return (STATE_MATRICES * n * n * 8 + STREAM_COPIES * MONTH_BLOCK * 8 * width
             + GENERATOR_BYTES * (1 + len(moves)) + 8 * (votes + 5 * len(moves)) + SEED_BYTES)
 

@@ -88,6 +88,8 @@ def test_fused_monthly_update_equals_the_pure_kernels():
     ceiling = s.ceiling if eng.beliefs.ceiling_active else np.ones_like(s.ceiling)
     posture = dyn.posture_step(s.posture, threat, s.grievance, ceiling, roster.hawkishness, d.posture_reactivity,
                                d.posture_fatigue)
+    own = dyn.read_posture(own, s.posture, posture, threat, ceiling, d.posture_evidence, d.spiral_bias,
+                           d.unverified_reading, *eng.logit_bounds)
     eng.update_beliefs()
     for name, expected in (("own", own), ("social", social), ("trust", trust), ("threat", threat), ("posture", posture)):
         np.testing.assert_allclose(getattr(s, name), expected, rtol=1e-12, atol=1e-12, err_msg=name)
@@ -124,10 +126,15 @@ def test_compiled_signal_equals_the_numpy_reference(hostile, rows):
     s.own[:, i, j] = high - 1e-3 if not hostile else low + 1e-3  # near the bound, so that clipping is exercised
     rows = np.arange(eng.R) if rows is None else np.array(rows)
     cost = rng.uniform(0.1, 3.0, rows.size)
+    evidence = eng.choice.taken(cost) * (-1.0 if hostile else 1.0)
+    evidence[::2] = eng.choice.refused(cost[::2])  # refusals too: negative evidence, no spiral discount
     own, threat = s.own.copy(), s.threat.copy()
-    dyn.apply_signal(own, threat, rows, weight, cost, hostile, d.hostile_sensitivity if hostile else d.signal_sensitivity,
-                     d.reassurance, d.spiral_bias, low, high)
-    eng.emit_matrix(rows, weight, cost, hostile=hostile)
+    dyn.apply_signal(own, threat, rows, weight, cost, evidence, hostile, d.reassurance, d.spiral_bias, low, high)
+    eng.emit_matrix(rows, weight, cost, hostile=hostile, evidence=evidence)
     np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.threat, threat, rtol=0, atol=1e-12)
-    assert (s.own[:, i, j][rows] == (low if hostile else high)).all()  # the bound was hit
+    hit = s.own[:, i, j][rows]
+    if hostile:
+        assert (hit[evidence < -0.01] == low).all() and (evidence < -0.01).any()  # the bound was hit
+    else:
+        assert (hit[evidence > 0] == high).all() and (hit[evidence < 0] < high).all()

@@ -63,6 +63,12 @@ class MoveSpec:
         return len(self.deciders) + len(self.ratifiers)
 
     @property
+    def n_attempt_draws(self) -> int:
+        """Uniforms per attempt: the votes (n_deciders), the proposer's choice to table, then the
+        acts its effects carry out by choice at enactment."""
+        return self.n_deciders + 1 + sum(e.n_enact_draws for e in self.effects)
+
+    @property
     def n_monthly_draws(self) -> int:
         return sum(e.n_draws for e in self.effects)
 

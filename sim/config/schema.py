@@ -62,18 +62,39 @@ class ActorConfig:
 
 @dataclass
 class DynamicsConfig:
-    signal_sensitivity: float = param(
-        2.0, low=0.0, high=20.0, doc="a conciliatory move of cost c multiplies the odds that the sender is a "
-        "security seeker by exp(signal_sensitivity * c)",
-        source="Kydd (2005). 2.0 makes a cost-1 move (e.g. a binding mutual-assistance clause) worth a 7x odds "
-        "change, a cost-0.05 statement worth 1.1x.")
+    type_precision: float = param(
+        15.0, low=0.0, high=200.0, doc="precision lambda of the type-dependent choice: an act of cost c is taken "
+        "with probability sigmoid(lambda (v - c)), v the type's value of the act (docs/model.md, Types)",
+        source="judgement (Kydd 2005 has the limit lambda -> infinity, a pure separating equilibrium): 15 makes an "
+        "act 0.1 below a type's value a 82% choice and 0.3 below a 99% one, so types separate over about 0.3 of cost")
+    seeker_value: float = param(
+        0.8, low=-5.0, high=5.0, doc="v_S: what a security seeker is willing to pay for a reassuring step (the "
+        "value of mutual cooperation to it)", source="judgement: above every option's cost (0.05-0.5, configs/option) "
+        "so security seekers take each one with probability > 0.95")
+    expansionist_value: float = param(
+        0.35, low=-5.0, high=5.0, doc="v_E: the same for an expansionist, lower by what it gains from others' "
+        "vulnerability (v_E < v_S: only the costlier acts separate the types)", source="judgement, Kydd (2005, ch. 7): "
+        "0.35 puts the separating costs (p_E = 0.5) in the middle of the options' range; cheap talk (c = 0) is "
+        "then read at log LR 0.005, a cost-0.2 step at 0.10, a cost-0.4 step at 1.1")
     hostile_sensitivity: float = param(
-        2.0, low=0.0, high=20.0, doc="same for hostile moves and observed conflict: odds fall by "
-        "exp(-hostile_sensitivity * severity)", source="Kydd (2005), as signal_sensitivity")
+        2.0, low=0.0, high=20.0, doc="observed conflict (a crisis's blame): odds of trust fall by "
+        "exp(-hostile_sensitivity * severity)", source="judgement: a severity-0.6 escalation cuts the odds of the "
+        "blamed side's trust by 0.3x (docs/model.md, Crises)")
     spiral_bias: float = param(
         0.5, **UNIT, doc="an observer with threat perception P towards the sender credits only "
         "(1 - spiral_bias * P) of a conciliatory signal", source="Jervis' spiral model (1976); 0.5: a fully threatened "
         "observer halves it.")
+    posture_evidence: float = param(
+        1.0, low=0.0, high=50.0, doc="a rise of d in j's posture towards i (arming, hostile contingency planning) "
+        "lowers i's log-odds of trust in j by posture_evidence * d * (1 + spiral_bias * P[i, j]); a fall raises "
+        "them by posture_evidence * d * (1 - spiral_bias * P[i, j]), in full where a commitment verifies it",
+        source="Jervis (1976, ch. 3): arming is read as evidence of hostile intent, more so by the threatened; "
+        "judgement: 1 makes a build-up from 0.3 to 0.9 (the issue's test) worth 0.6-1.2 in log-odds, about one "
+        "costly reassuring step")
+    unverified_reading: float = param(
+        0.5, **UNIT, doc="share of an unverified fall in posture that observers credit (a fall under a commitment "
+        "in force, i.e. a binding posture cap, is verified and credited in full)",
+        source="Jervis (1976): unverifiable reassurance is discounted; judgement: half")
     trust_memory: float = param(
         0.01, **UNIT, doc="monthly relaxation of each actor's own log-odds towards its scenario prior (forgetting)",
         source="0.01 gives a half-life of about 69 months, so unreinforced gains fade within a decade.")
@@ -134,15 +155,12 @@ class NegotiationConfig:
         8.0, low=0.0, high=1000.0, doc="logit choice: P(accept) = 1 / (1 + exp(-rationality * U))",
         source="McFadden (1974). 8 makes a utility of +-0.25 an 88% / 12% choice: decisions follow interests but "
         "remain uncertain.")
-    rejection_cost: float = param(
-        0.1, low=0.0, high=5.0, doc="a rejection is observed by the proposer (and its bloc) as a hostile signal of "
-        "this cost", source="judgement: a small hostile signal")
     retry_after: int = param(
         6, low=1, high=1200, doc="months before a rejected proposal is tabled again",
         source="a diplomatic season")
     concession_step: float = param(
-        0.1, **UNIT, doc="each new attempt adds this concession to every party's utility and to the proposer's "
-        "signal cost", source="Osgood (1962), graduated reciprocation")
+        0.1, **UNIT, doc="each new attempt adds this concession to every party's utility and to the cost of "
+        "tabling it that the proposer bears (the conceder pays)", source="Osgood (1962), graduated reciprocation")
     max_attempts: int = param(
         3, low=1, high=100, doc="attempts per move before the proposer gives up", source="judgement")
 
@@ -209,6 +227,7 @@ class ScenarioConfig:
     posture: dict[str, Any] = field(default_factory=dict)
     irritants: dict[str, Any] = field(default_factory=dict)
     threat: dict[str, Any] = field(default_factory=dict)
+    type_prior: dict[str, Any] = field(default_factory=dict)  # actor -> P(security seeker); others: mean initial trust in it
 
 
 @dataclass

@@ -44,9 +44,13 @@ def check_name(key: str, value) -> str:
 
 @dataclass(frozen=True)
 class Dynamics:
-    signal_sensitivity: float
+    type_precision: float
+    seeker_value: float
+    expansionist_value: float
     hostile_sensitivity: float
     spiral_bias: float
+    posture_evidence: float
+    unverified_reading: float
     trust_memory: float
     trust_low: float
     trust_high: float
@@ -69,7 +73,6 @@ class Dynamics:
 @dataclass(frozen=True)
 class Negotiation:
     rationality: float
-    rejection_cost: float
     retry_after: int
     concession_step: float
     max_attempts: int
@@ -100,6 +103,7 @@ class ModelSpec:
     key_dyads: tuple[tuple[int, int], ...]
     affected: tuple[int, ...]
     west: tuple[int, ...]
+    type_prior: np.ndarray  # (n,) P(security seeker) of each actor (sim/mechanisms/types.py)
     dyad_period: int
     dyad_replicates: int | tuple[int, ...] | None = None  # None: all; k: the first k; tuple: those
 
@@ -153,6 +157,22 @@ def _check_sites(moves, slots) -> None:
             e.check_sites(slots, f"moves.{m.id}.effects[{k}]")
 
 
+def compile_type_prior(s: Mapping, roster: Roster, trust: np.ndarray) -> np.ndarray:
+    """(n,) P(security seeker) per actor: ``scenario.type_prior`` where it names the actor, else
+    the mean trust the other actors place in it at the start (docs/model.md, Types)."""
+    n = roster.n
+    prior = (trust.sum(axis=0) - np.diag(trust)) / max(n - 1, 1)
+    given = s.get("type_prior") or {}
+    if not isinstance(given, Mapping):
+        raise ConfigError("scenario.type_prior", "must be a mapping of actor ids to probabilities", roster.ids)
+    for aid, p in given.items():
+        i = roster.index(aid, f"scenario.type_prior.{aid}")
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= float(p) <= 1.0:
+            raise ConfigError(f"scenario.type_prior.{aid}", f"{p!r} is not a probability", "a number in [0, 1]")
+        prior[i] = float(p)
+    return prior
+
+
 def compile_spec(cfg: Mapping) -> ModelSpec:
     """Validate ``cfg`` (a plain nested dict, e.g. from OmegaConf.to_container) into a spec."""
     _check_keys(cfg)
@@ -204,7 +224,8 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         scenario_name=scenario_name,
         start=start,
         horizon=horizon,
-        initial=initial_matrices(s, roster),
+        initial=(initial := initial_matrices(s, roster)),
+        type_prior=compile_type_prior(s, roster, initial["trust"]),
         influence=tuple(influence_weights(roster)) if dynamics.social_influence else (),
         same_bloc=bloc_masks(roster),
         attribution=attribution_matrix(roster, dynamics.bloc_attribution),

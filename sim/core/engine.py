@@ -24,6 +24,7 @@ from sim.mechanisms.human_security import HumanSecurity
 from sim.mechanisms.negotiation import Negotiations, ProposalView
 from sim.mechanisms.signals import Signals
 from sim.mechanisms.structures import Structures
+from sim.mechanisms.types import ChoiceModel, draw_types
 from sim.numerics.allocator import tune_allocator
 
 
@@ -79,6 +80,7 @@ class Engine:
             own=tile(eq["own"]), prior=eq["own"].copy(), social=tile(eq["social"]), trust=tile(eq["trust"]),
             threat=tile(eq["threat"]), posture=tile(eq["posture"]), grievance=spec.initial["posture"].copy(),
             irritant_floor=tile(spec.initial["irritant"]), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
+            seeker=draw_types(self.seeds, spec.type_prior),
         )
         self.composites = composite_members(spec)
         self.influence = dyn.influence_matrix(spec.influence, n)
@@ -86,8 +88,9 @@ class Engine:
         self.book = MoveBook.start([m.start for m in spec.moves], R)
         d = spec.dynamics
         self.logit_bounds = (float(dyn.logit(np.array(d.trust_low))), float(dyn.logit(np.array(d.trust_high))))
-        self.signals = Signals(spec, self.state, self.logit_bounds)
-        self.beliefs = Beliefs(spec, self.state, self.composites, self.influence)
+        self.choice = ChoiceModel(d)
+        self.signals = Signals(spec, self.state, self.logit_bounds, self.choice)
+        self.beliefs = Beliefs(spec, self.state, self.composites, self.influence, self.logit_bounds)
         self.negotiations = Negotiations(spec, self.seeds)
         self.structures = Structures(spec, self.seeds)
         self.human_security = HumanSecurity(spec, R)
@@ -113,11 +116,14 @@ class Engine:
     def decide(self, decider: int, view: ProposalView) -> tuple[np.ndarray, np.ndarray]:
         return self._decide(decider, view)
 
-    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
-        self.signals.emit(rows, senders, observers, cost, hostile)
+    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False, evidence=None) -> None:
+        self.signals.emit(rows, senders, observers, cost, hostile, evidence)
 
-    def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
-        self.signals.emit_matrix(rows, weight, cost, hostile)
+    def emit_matrix(self, rows, weight, cost, hostile: bool = False, evidence=None) -> None:
+        self.signals.emit_matrix(rows, weight, cost, hostile, evidence)
+
+    def act(self, rows, senders, observers, cost, u) -> np.ndarray:
+        return self.signals.act(rows, senders, observers, cost, u, self.state.seeker)
 
     def signal_weights(self, senders, observers) -> np.ndarray:
         return self.signals.weights(senders, observers)

@@ -56,3 +56,4 @@ class State:
     irritant_floor: np.ndarray  # (R, n, n) standing irritants (scenario; relieved by reassurance)
     irritant: np.ndarray  # (R, n, n) decaying irritant load from moves
     ceiling: np.ndarray  # (R, n, n) posture caps from commitments in force
+    seeker: np.ndarray  # (R, n) bool private types: True = security seeker (sim/mechanisms/types.py)

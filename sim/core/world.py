@@ -37,11 +37,18 @@ class World(Protocol):
     def decide(self, decider: int, view: ProposalView) -> tuple[np.ndarray, np.ndarray]:
         """The decider's agent's acceptance probabilities and utilities for ``view``."""
 
-    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False) -> None:
-        """A public act by ``senders`` seen by ``observers`` (all if None): evidence about them."""
+    choice: Any  # sim.mechanisms.types.ChoiceModel: the type-dependent choice model
 
-    def emit_matrix(self, rows, weight: np.ndarray, cost, hostile: bool = False) -> None:
+    def emit_signal(self, rows, senders, observers, cost, hostile: bool = False, evidence=None) -> None:
+        """A public act by ``senders`` seen by ``observers`` (all if None): evidence about them,
+        read with ``evidence`` (log LR) or, by default, the choice model's reading of its cost."""
+
+    def emit_matrix(self, rows, weight: np.ndarray, cost, hostile: bool = False, evidence=None) -> None:
         """A signal with explicit (n, n) observer-target weights."""
+
+    def act(self, rows, senders, observers, cost, u: np.ndarray) -> np.ndarray:
+        """Each sender chooses a conciliatory act of ``cost`` by its private type with its uniform
+        in ``u`` (k, len(senders)); observers read each choice. (k,) whether all took it."""
 
     def contact_weights(self, channel) -> np.ndarray:
         """The weights of a channel's monthly contacts."""

@@ -3,7 +3,8 @@ loads it reads: irritants, their relief, posture caps and threat shocks.
 
 The equations are the pure kernels of :mod:`sim.mechanisms.dynamics` (forgetting towards the
 scenario's prior, Friedkin-Johnsen social influence, trust as the logistic of the log-odds,
-threat relaxing to its target, Richardson postures), fused into two compiled passes
+threat relaxing to its target, Richardson postures, each change of posture read by its target
+as evidence: the spiral), fused into two compiled passes
 (:mod:`sim.numerics.kernels`) around the logistic because this is the ensemble's hot path.
 Bounds hold without clipping where the update is a convex combination of in-range values.
 """
@@ -17,8 +18,9 @@ from sim.numerics import kernels
 
 
 class Beliefs:
-    def __init__(self, spec, state: State, composites, influence):
+    def __init__(self, spec, state: State, composites, influence, logit_bounds: tuple[float, float]):
         d, roster = spec.dynamics, spec.roster
+        self.logit_bounds = logit_bounds
         self.dynamics = d
         self.state = state
         n = roster.n
@@ -57,7 +59,8 @@ class Beliefs:
         kernels.threat_posture_step(self._buf32, s.trust, self.threat_base(), s.irritant, 1.0 - d.irritant_decay,
                                     self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
                                     s.posture, k["react"], d.posture_fatigue, k["fatigue_floor"], s.ceiling,
-                                    self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"])
+                                    self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
+                                    s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds)
 
     def threat_base(self) -> np.ndarray:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until

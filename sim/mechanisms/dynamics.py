@@ -38,25 +38,28 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.reciprocal(e).astype(np.float64)
 
 
-def apply_signal(own: np.ndarray, threat: np.ndarray, rows: np.ndarray, weight: np.ndarray, cost, hostile: bool,
-                 sensitivity: float, reassurance: float, spiral_bias: float, low: float, high: float) -> None:
-    """A signal in replicates ``rows`` (in place): the numpy reference of the compiled
+def apply_signal(own: np.ndarray, threat: np.ndarray, rows: np.ndarray, weight: np.ndarray, cost, evidence,
+                 hostile: bool, reassurance: float, spiral_bias: float, low: float, high: float) -> None:
+    """An observed act in replicates ``rows`` (in place): the numpy reference of the compiled
     ``sim.numerics.kernels.signal_pairs`` (tests/test_model_api.py checks they agree).
 
-    Conciliatory, of cost c (Kydd's costly signal; the spiral term discounts signals from actors
-    the observer already fears):  L += beta c w (1 - sigma P),  P -= r c w (1 - sigma P).
-    Hostile:  L -= beta_h c w,  P += r c w.
-    L is then clipped to the trust bounds [low, high] (log-odds), P to [0, 1]; pairs with w = 0
-    are not touched. ``cost`` is a scalar or one value per listed replicate."""
+    Bayes' rule in log-odds with the act's log likelihood ratio e (sim/mechanisms/types.py),
+    reassuring evidence discounted by the observer's fear (Jervis' spiral):
+    L += e w (1 - sigma P) if e > 0, else L += e w. Threat: conciliatory P -= r c w (1 - sigma P),
+    hostile P += r c w. L is then clipped to the trust bounds [low, high] (log-odds), P to [0, 1];
+    pairs with w = 0 are not touched. ``cost`` and ``evidence`` are scalars or one value per
+    listed replicate."""
     rows = np.asarray(rows)
     c = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))[:, None, None]
+    e = np.broadcast_to(np.asarray(evidence, dtype=np.float64), (rows.size,))[:, None, None]
     touched = (weight != 0)[None, :, :]
     o, p = own[rows], threat[rows]
+    discount = 1.0 - spiral_bias * p
+    new_own = o + np.where(e > 0, e * weight * discount, e * weight)
     if hostile:
-        new_own, new_threat = o - sensitivity * c * weight, np.minimum(p + reassurance * c * weight, 1.0)
+        new_threat = np.minimum(p + reassurance * c * weight, 1.0)
     else:
-        credit = weight * (1.0 - spiral_bias * p)
-        new_own, new_threat = o + sensitivity * c * credit, np.maximum(p - reassurance * c * credit, 0.0)
+        new_threat = np.maximum(p - reassurance * c * weight * discount, 0.0)
     own[rows] = np.where(touched, np.clip(new_own, low, high), o)
     threat[rows] = np.where(touched, new_threat, p)
 
@@ -86,6 +89,21 @@ def posture_step(posture: np.ndarray, threat: np.ndarray, grievance: np.ndarray,
     k = reactivity * (0.5 + hawkishness)[None, :, None]
     grown = posture + k * threat * (1.0 - posture) - fatigue * (posture - grievance)
     return np.minimum(np.clip(grown, 0.0, 1.0), ceiling)
+
+
+def read_posture(own: np.ndarray, before: np.ndarray, after: np.ndarray, threat: np.ndarray, ceiling: np.ndarray,
+                 evidence: float, spiral_bias: float, unverified: float, low: float, high: float) -> np.ndarray:
+    """Jervis' spiral: j reads the change d = A'[i, j] - A[i, j] of i's posture towards it as
+    evidence about i. L_own[j, i] -= kappa d (1 + sigma P[j, i]) for a rise (arming reads as
+    hostile intent, more so to the threatened), += kappa |d| (1 - sigma P[j, i]) v for a fall,
+    v = 1 where a commitment caps A[i, j] (verified), else ``unverified``; clipped to the bounds.
+    ``ceiling`` all ones means no commitment is capping. Returns the new L_own."""
+    change = np.swapaxes(after - before, -1, -2)  # [j, i]: i's change towards j, read by j
+    fear = spiral_bias * threat
+    verified = np.where(np.swapaxes(ceiling, -1, -2) < 1.0, 1.0, unverified)
+    delta = np.where(change > 0, -evidence * change * (1.0 + fear), -evidence * change * (1.0 - fear) * verified)
+    read = (change != 0) & ~np.eye(own.shape[-1], dtype=bool)
+    return np.where(read, np.clip(own + delta, low, high), own)
 
 
 def forget(own: np.ndarray, prior: np.ndarray, memory: float) -> np.ndarray:

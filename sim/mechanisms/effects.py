@@ -5,7 +5,8 @@ An effect type is one class: it validates its own config (``from_config``) and a
 :class:`~sim.core.world.World` interface in a few hooks, all optional (the base class does
 nothing):
 
-- ``on_enact``: once, in the month the move enters into force;
+- ``on_enact``: once, in the month the move enters into force, with ``n_enact_draws`` uniforms
+  per replicate for the acts it carries out by choice (sim/mechanisms/types.py);
 - ``monthly``: every month while in force, with ``strength`` ramping 0 -> 1 over the phase-in;
 - crisis hooks of a *standing* type (``standing = True``: it leaves a structure whose strength
   the registry in :mod:`sim.mechanisms.structures` tracks): ``hazard_cut``, ``damage_through``
@@ -71,13 +72,15 @@ class Effect:
     type: ClassVar[str] = ""
     fields: ClassVar[tuple[str, ...]] = ()
     n_draws: ClassVar[int] = 0  # uniforms drawn for it every month (whether used or not)
+    n_enact_draws: ClassVar[int] = 0  # uniforms for its choices at enactment (from the move's attempt draws)
     standing: ClassVar[bool] = False  # leaves a structure with a strength (sim/mechanisms/structures.py)
     count_as: ClassVar[str | None] = None  # summary column counting these structures in force
     response_order: ClassVar[int] = 0  # crisis responses run by this order, then by move order
 
     # ------------------------------------------------------------ every effect
-    def on_enact(self, world, rows: np.ndarray, move) -> None:
-        """Act once when the move enters into force in replicates ``rows``."""
+    def on_enact(self, world, rows: np.ndarray, move, draws: np.ndarray) -> None:
+        """Act once when the move enters into force in replicates ``rows``; ``draws`` is
+        (len(rows), n_enact_draws)."""
 
     def monthly(self, world, strength: np.ndarray, draws: np.ndarray, move) -> None:
         """Act every month; ``strength`` is (R,) in [0, 1], zero where not in force."""
@@ -151,8 +154,18 @@ class Signal(Effect):
             **check(cls, cfg, f"{key}."),
         )
 
-    def on_enact(self, world, rows, move) -> None:
-        world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=self.hostile)
+    @property
+    def n_enact_draws(self) -> int:
+        return 0 if self.hostile else len(self.senders)
+
+    def on_enact(self, world, rows, move, draws) -> None:
+        """A conciliatory act is each sender's choice by its type (it may renege, which observers
+        read as evidence too); a hostile act is the scenario's (historical) event, read as the
+        mirror image of a conciliatory act of the same cost."""
+        if self.hostile:
+            world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
+        else:
+            world.act(rows, self.senders, self.observers, self.cost, draws)
 
 
 @dataclass(frozen=True)
@@ -177,7 +190,7 @@ class Irritant(Effect):
             **check(cls, cfg, f"{key}."),
         )
 
-    def on_enact(self, world, rows, move) -> None:
+    def on_enact(self, world, rows, move, draws) -> None:
         world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
         world.add_irritant(rows, self.observers, self.senders, self.load)
 
@@ -309,33 +322,52 @@ class Clause(Effect):
             **check(cls, cfg, f"{key}."),
         )
 
+    @property
+    def n_draws(self) -> int:
+        return len(self.parties)  # each party's choice to assist this month, if a covered crisis strikes
+
+    def new_state(self, R: int) -> dict[str, np.ndarray]:
+        return {"draws": np.ones((R, len(self.parties)))}
+
+    def current_strength(self, standing, strength, draws, step):
+        standing.state["draws"] = draws
+        return strength
+
     def respond(self, world, standing, rows, slot, slot_index, step):
-        """If the crisis type is covered and all its victims are covered parties, the other
-        parties assist: a costly conciliatory signal (assistance_cost * strength) seen by all."""
+        """If the crisis type is covered and all its victims are covered parties, each other party
+        chooses by its type whether to assist (an act of assistance_cost * strength): observers
+        read those that do and those that renege. Returns the rows where all helpers assisted."""
         victims = set(slot.victims)
         if not victims or slot.type not in self.covers or not victims <= set(self.covered):
             return None
         ids, roster = world.spec.ids, world.spec.roster
         s = standing.strength[rows]
-        helping = [p for p in self.parties if not victims & set(roster.expand([ids[p]], "clause"))]
+        cols = [k for k, p in enumerate(self.parties) if not victims & set(roster.expand([ids[p]], "clause"))]
+        helping = [self.parties[k] for k in cols]
         on = s > 0
         if not (helping and on.any()):
             return None
-        world.emit_signal(rows[on], helping, None, self.assistance_cost * s[on])
-        world.log.add("assistance", step, rows[on], move=standing.move.id, actor=",".join(ids[p] for p in helping),
-                      counterpart=",".join(ids[v] for v in slot.victims), value=self.assistance_cost * s[on],
-                      reason=f"{self.name}: assistance against {slot.type}")
-        return on
+        sel = rows[on]
+        assisted = world.act(sel, helping, None, self.assistance_cost * s[on], standing.state["draws"][sel][:, cols])
+        world.log.add("assistance", step, sel, move=standing.move.id, actor=",".join(ids[p] for p in helping),
+                      counterpart=",".join(ids[v] for v in slot.victims), value=self.assistance_cost * s[on] * assisted,
+                      reason=np.where(assisted, f"{self.name}: assistance against {slot.type}",
+                                      f"{self.name}: a party reneged on assistance against {slot.type}"))
+        out = np.zeros(rows.size, dtype=bool)
+        out[np.flatnonzero(on)[assisted]] = True
+        return out
 
 
 @dataclass(frozen=True)
 class Commitment(Effect):
     """A mutual restraint on posture between two groups (ending hostile contingency planning).
     While in force, posture i->j across the groups is capped at ``posture_ceiling`` (ramping
-    down over the phase-in) and compliance is verified monthly (a small conciliatory signal).
-    Each month it is breached with probability ``breach_rate * max P[i, j]`` over its pairs: the
-    actor under the highest threat among the pairs resumes planning, a hostile signal of
-    ``breach_cost``, and the move ends."""
+    down over the phase-in) and compliance is verified monthly (each side's restraint, an act of
+    ``verification_cost``, read by the other). Each month the actor under the highest threat
+    among the pairs keeps it with probability p_type(verification_cost) (1 - breach_rate * max P):
+    expansionists break restraints more often, and fear breaks them too. A breach resumes
+    planning (threat rises by reassurance * breach_cost; trust falls by the likelihood ratio of
+    the broken restraint) and the move ends."""
 
     type: ClassVar[str] = "commitment"
     fields: ClassVar[tuple[str, ...]] = ("name", "between", "posture_ceiling", "verification_cost", "breach_rate", "breach_cost")
@@ -350,7 +382,8 @@ class Commitment(Effect):
                                      source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     breach_rate: float = param(0.02, low=0.0, high=1.0, doc="monthly breach probability per unit of the highest threat "
                                "among the restrained pairs", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
-    breach_cost: float = param(0.5, low=0.0, high=5.0, doc="cost of the breacher's hostile signal", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    breach_cost: float = param(0.5, low=0.0, high=5.0, doc="severity of the breach: the threat it adds (reassurance * "
+                               "breach_cost); the trust it costs is the likelihood ratio of the broken restraint", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     n_draws: ClassVar[int] = 1
 
     @classmethod
@@ -392,15 +425,20 @@ class Commitment(Effect):
             world.emit_signal(rows, self.side_a, self.side_b, self.verification_cost * strength[rows])
             world.emit_signal(rows, self.side_b, self.side_a, self.verification_cost * strength[rows])
         pair_threat = world.state.threat[rows[:, None], obs[None, :], tgt[None, :]]
-        p = self.breach_rate * pair_threat.max(axis=1)
+        who = obs[pair_threat.argmax(axis=1)]  # the actor under the highest threat is tempted first
+        # it keeps the restraint (a monthly act of cost verification_cost, chosen by its type)
+        # unless fear overrides it: P(keep) = p_type(c) (1 - breach_rate * max P)
+        fearless = 1.0 - self.breach_rate * pair_threat.max(axis=1)
+        c = self.verification_cost * strength[rows]
+        p = 1.0 - world.choice.probability(c, world.state.seeker[rows, who]) * fearless
         broke = u[rows] < p
         if broke.any():
             ids = world.spec.ids
-            who = obs[pair_threat.argmax(axis=1)]
             for breacher in np.unique(who[broke]):
                 mask = broke & (who == breacher)
                 sel = rows[mask]
-                world.emit_signal(sel, (int(breacher),), None, self.breach_cost, hostile=True)
+                world.emit_signal(sel, (int(breacher),), None, self.breach_cost, hostile=True,
+                                  evidence=world.choice.refused(c[mask], fearless[mask]))
                 world.end_move(sel, move)
                 world.log.add("breach", t, sel, move=move.id, actor=ids[breacher], p=p[mask], draw=u[sel],
                               reason=f"{ids[breacher]} resumes contingency planning: {self.name} breached")
@@ -430,10 +468,18 @@ class Reassurance(Effect):
             **check(cls, cfg, f"{key}."),
         )
 
-    def on_enact(self, world, rows, move) -> None:
-        world.emit_signal(rows, self.senders, self.observers, self.cost)
-        world.relieve_irritant(rows, self.observers,
-                               world.spec.roster.expand([world.spec.ids[s] for s in self.senders], "senders"), self.relief)
+    @property
+    def n_enact_draws(self) -> int:
+        return len(self.senders)
+
+    def on_enact(self, world, rows, move, draws) -> None:
+        """The declaration is the senders' choice by type; the grievance is relieved where all
+        of them made it."""
+        made = world.act(rows, self.senders, self.observers, self.cost, draws)
+        if made.any():
+            world.relieve_irritant(rows[made], self.observers,
+                                   world.spec.roster.expand([world.spec.ids[s] for s in self.senders], "senders"),
+                                   self.relief)
 
 
 @dataclass(frozen=True)
@@ -555,7 +601,7 @@ class Conflict(Effect):
             raise ConfigError(f"{key}.crisis_type", f"unknown crisis type {kind!r}", crisis_types)
         return cls(site=str(site), crisis_type=str(kind))
 
-    def on_enact(self, world, rows, move) -> None:
+    def on_enact(self, world, rows, move, draws) -> None:
         crises.strike(world, rows, self.site, self.crisis_type,
                       reasons=(f"scheduled: {move.title}", f"{move.title}: open war at {{label}}"))
 

@@ -1,8 +1,12 @@
-"""The negotiation mechanism: proposals, votes inside composites, outcomes, retries.
+"""The negotiation mechanism: tabling, votes inside composites, outcomes, retries.
 
-Deciders never see the mechanism or the state arrays: each gets a frozen, read-only
-:class:`ProposalView` of the terms and of its own beliefs about its counterparts, and returns
-acceptance probabilities. The mechanism draws the votes, applies each party's decision rule
+The proposer of a conciliatory move decides by its private type whether to table it at each
+opportunity (its cost, and any concession it offers, are its own cost: sim/mechanisms/types.py);
+it never votes against its own text. Deciders never see the mechanism or the state arrays: each
+gets a frozen, read-only :class:`ProposalView` of the terms and of its own beliefs about its
+counterparts, and returns acceptance probabilities, to which its type adds the willingness to
+bear the move's cost. Observers read every such choice, tabled or not, accepted or refused, by
+its likelihood ratio. The mechanism draws the votes, applies each party's decision rule
 (consensus, unanimity or a weighted majority), and enacts or records the rejection.
 """
 
@@ -54,7 +58,7 @@ class Negotiations:
     """The vote draws of every move: (R, attempts, votes) uniforms per move, fixed by the seed."""
 
     def __init__(self, spec, seeds: np.ndarray):
-        self.draws = [attempt_draws(seeds, m.id, spec.negotiation.max_attempts, m.n_deciders) for m in spec.moves]
+        self.draws = [attempt_draws(seeds, m.id, spec.negotiation.max_attempts, m.n_attempt_draws) for m in spec.moves]
 
 
 def month(world, step: int) -> None:
@@ -63,17 +67,25 @@ def month(world, step: int) -> None:
         negotiate(world, move, step)
 
 
-def enact(world, move, rows, concession, step: int) -> None:
-    """The move enters into force: the proposer's costly signal, then each effect."""
+def is_conciliatory(move) -> bool:
+    """A move is taken by choice (and read through the type model) unless it carries a hostile
+    act: irritants and hostile signals are the scenario's history, not a type's choice."""
+    return not any(e.type == "irritant" or getattr(e, "hostile", False) for e in move.effects)
+
+
+def enact(world, move, rows, concession, step: int, draws=None) -> None:
+    """The move enters into force; each effect acts, with its share of the attempt's uniforms
+    for the acts it carries out by choice (``draws``: (len(rows), n_attempt_draws))."""
     book = world.book
     book.status[rows, move.index] = MoveStatus.IN_FORCE
     book.enacted_at[rows, move.index] = step
     book.next_attempt[rows, move.index] = -1
     cost = move.cost + concession
-    if np.any(cost > 0):
-        world.emit_signal(rows, (move.proposer,), None, cost)
+    col = move.n_deciders + 1
     for e in move.effects:
-        e.on_enact(world, rows, move)
+        k = e.n_enact_draws
+        e.on_enact(world, rows, move, None if draws is None else draws[:, col:col + k])
+        col += k
     world.log.add("enacted", step, rows, move=move.id, actor=world.spec.ids[move.proposer], value=cost,
                   reason=f"'{move.title}' enters into force (phase-in {move.phase_in} months)")
 
@@ -86,22 +98,33 @@ def negotiate(world, move, step: int) -> None:
         return
     ids = world.spec.ids
     neg = world.spec.negotiation
+    attempt = world.book.attempts[rows, m]
+    draws = world.negotiations.draws[m][rows, np.minimum(attempt, neg.max_attempts - 1), :]
+    concession = attempt * neg.concession_step
+    conciliatory = is_conciliatory(move)
+    if conciliatory:
+        rows, attempt, draws, concession = _table(world, move, rows, attempt, draws, concession, step)
+        if rows.size == 0:
+            return
     if move.unilateral:
         world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], reason="unilateral act: no consent needed")
-        enact(world, move, rows, np.zeros(rows.size), step)
+        enact(world, move, rows, concession, step, draws)
         return
-    attempt = world.book.attempts[rows, m]
-    concession = attempt * neg.concession_step
-    draws = world.negotiations.draws[m][rows, attempt, :]
     world.log.add("proposal", step, rows, move=move.id, actor=ids[move.proposer], value=attempt + 1, concession=concession,
                 reason=f"{ids[move.proposer]} tables '{move.title}'")
     trust, threat = world.state.trust[rows], world.state.threat[rows]
     vote_of: dict[int, np.ndarray] = {}
     for col, d in enumerate(move.deciders):
         party = next(p for p in move.parties if d in p.deciders)
+        counterpart = ",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d)
+        if d == move.proposer:  # its consent is the tabling: it does not vote against its own text
+            vote_of[d] = np.ones(rows.size, dtype=bool)
+            world.log.add("vote", step, rows, move=move.id, actor=ids[d], counterpart=counterpart, p=1.0,
+                          value=1.0, reason="accept (the proposer's own text)")
+            continue
         view = _view(world, move, party, d, trust, threat, attempt, concession, move.domestic_cost)
-        vote_of[d] = _vote(world, move, d, view, draws[:, col], rows, step, "vote",
-                           ",".join(ids[q.index] for q in move.parties if d in q.deciders and q.index != d))
+        vote_of[d] = _vote(world, move, d, view, draws[:, col], rows, step, "vote", counterpart,
+                           cost=move.cost if conciliatory else None)
     agreed = np.ones(rows.size, dtype=bool)
     refusers: list[tuple[int, np.ndarray]] = []
     for party in move.parties:
@@ -136,16 +159,43 @@ def negotiate(world, move, step: int) -> None:
     world.log.add("outcome", step, rows, move=move.id, actor=ids[move.proposer], value=agreed.astype(float),
                 concession=concession, reason=reasons)
     if agreed.any():
-        enact(world, move, rows[agreed], concession[agreed], step)
-    _rejection_signals(world, move, rows, refusers)
-    failed = rows[~agreed]
+        enact(world, move, rows[agreed], concession[agreed], step, draws[agreed])
     world.book.attempts[rows, m] += 1
+    _retry_or_abandon(world, move, rows[~agreed], step)
+
+
+def _retry_or_abandon(world, move, failed, step: int) -> None:
+    """Failed attempts (not tabled, or rejected) are tried again after retry_after months, up to
+    max_attempts in all; then the move is abandoned."""
+    m, neg = move.index, world.spec.negotiation
     retry = move.retry & (world.book.attempts[failed, m] < neg.max_attempts)
     world.book.next_attempt[failed, m] = np.where(retry, step + neg.retry_after, -1)
     gave_up = failed[~retry]
     world.book.status[gave_up, m] = MoveStatus.FAILED
-    world.log.add("abandoned", step, gave_up, move=move.id, actor=ids[move.proposer],
-                reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
+    world.log.add("abandoned", step, gave_up, move=move.id, actor=world.spec.ids[move.proposer],
+                  reason=f"gave up after {neg.max_attempts} attempts" if move.retry else "no retry allowed")
+
+
+def _table(world, move, rows, attempt, draws, concession, step: int):
+    """The proposer's choice by type to table a conciliatory move at cost + concession (the
+    conceder pays); observers read it either way. Returns the tabled rows' arrays; the others
+    count as a failed attempt."""
+    cost = move.cost + concession
+    p = world.choice.probability(cost, world.state.seeker[rows, move.proposer])
+    u = draws[:, move.n_deciders]
+    tabled = u < p
+    if tabled.any():
+        world.emit_signal(rows[tabled], (move.proposer,), None, cost[tabled], evidence=world.choice.taken(cost[tabled]))
+    if (~tabled).any():
+        out = rows[~tabled]
+        world.emit_signal(out, (move.proposer,), None, 0.0, evidence=world.choice.refused(cost[~tabled]))
+        world.log.add("declined", step, out, move=move.id, actor=world.spec.ids[move.proposer], p=p[~tabled],
+                      draw=u[~tabled], value=cost[~tabled],
+                      reason=f"{world.spec.ids[move.proposer]} does not table '{move.title}' (cost and concession "
+                             "above what its type will pay)")
+        world.book.attempts[out, move.index] += 1
+        _retry_or_abandon(world, move, out, step)
+    return rows[tabled], attempt[tabled], draws[tabled], concession[tabled]
 
 
 def _view(world, move, party, d: int, trust, threat, attempt, concession, domestic_cost: float) -> ProposalView:
@@ -162,33 +212,29 @@ def _view(world, move, party, d: int, trust, threat, attempt, concession, domest
     )
 
 
-def _vote(world, move, d: int, view: ProposalView, u: np.ndarray, rows, step: int, kind: str, counterpart: str) -> np.ndarray:
-    """Ask decider ``d`` (through its agent), draw its vote, log it; returns (k,) bool."""
-    p, utility = world.decide(d, view)
-    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+def _vote(world, move, d: int, view: ProposalView, u: np.ndarray, rows, step: int, kind: str, counterpart: str,
+          cost=None) -> np.ndarray:
+    """Ask decider ``d`` (through its agent), draw its vote, log it; returns (k,) bool.
+
+    With a ``cost`` (a conciliatory move), the decider's type must also be willing to bear it:
+    P(yes) = q * p_type(cost), q the strategy's probability; observers read the vote by its
+    likelihood ratio (q is the same for both types, so it cancels from a yes)."""
+    q, utility = world.decide(d, view)
+    q = np.broadcast_to(np.clip(np.asarray(q, dtype=np.float64), 0.0, 1.0), u.shape)
+    p = q
+    if cost is not None:
+        p = q * world.choice.probability(cost, world.state.seeker[rows, d])
     yes = u < p
+    if cost is not None:
+        if yes.any():
+            world.emit_signal(rows[yes], (d,), None, cost, evidence=world.choice.taken(cost))
+        if (~yes).any():
+            world.emit_signal(rows[~yes], (d,), None, 0.0, evidence=world.choice.refused(cost, q[~yes]))
     world.log.add(kind, step, rows, move=move.id, actor=world.spec.ids[d], counterpart=counterpart, p=p, draw=u,
                 utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
                 domestic=view.domestic_cost * view.hawkishness, concession=view.concession, value=yes.astype(float),
                 reason=np.where(yes, "accept", "reject"))
     return yes
-
-
-def _rejection_signals(world, move, rows, refusers) -> None:
-    """Each replicate's refusing parties (other than the proposer's own side) send one joint
-    hostile signal of ``rejection_cost`` to the proposer and its members; an actor that refused
-    both alone and inside a bloc (Russia in the CSTO) is credited once."""
-    ids = world.spec.ids
-    roster = world.spec.roster
-    others = [(idx, no) for idx, no in refusers if move.proposer not in roster.expand([ids[idx]], "consent")]
-    if not others:
-        return
-    pattern = np.stack([no for _, no in others], axis=1)
-    observers = tuple(roster.expand([ids[move.proposer]], "proposer"))
-    for combo in np.unique(pattern[pattern.any(axis=1)], axis=0):
-        sel = rows[(pattern == combo).all(axis=1)]
-        senders = tuple(idx for (idx, _), on in zip(others, combo) if on)
-        world.emit_signal(sel, senders, observers, world.spec.negotiation.rejection_cost, hostile=True)
 
 
 def _internal_reason(party, votes: np.ndarray, ok: np.ndarray, ids) -> np.ndarray:

@@ -3,7 +3,9 @@ it moves the observers' log-odds of trust and their threat perception.
 
 An act by ``senders`` is credited to them and, through bloc attribution, to the members of
 their blocs; it is seen by ``observers`` (everyone if None); the sender group learns nothing
-about itself. This is the one place where an act becomes evidence (docs/model.md, "Signals").
+about itself. Observers read it by Bayes' rule with the act's log likelihood ratio under the
+choice model of sim/mechanisms/types.py. This is the one place where an act becomes evidence
+(docs/model.md, "Signals").
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sim.numerics import kernels
 
 
 class Signals:
-    def __init__(self, spec, state: State, logit_bounds: tuple[float, float]):
+    def __init__(self, spec, state: State, logit_bounds: tuple[float, float], choice):
         self.spec = spec
+        self.choice = choice  # sim.mechanisms.types.ChoiceModel
         self.state = state
         self.n = spec.roster.n
         self.R = state.own.shape[0]
@@ -24,12 +27,28 @@ class Signals:
         self._weights: dict[tuple, np.ndarray] = {}  # weight matrices, cached by (senders, observers)
         self._pairs: dict[int, tuple] = {}  # non-zero pairs of each weight matrix emitted
 
-    def emit(self, rows, senders, observers, cost, hostile: bool = False) -> None:
+    def emit(self, rows, senders, observers, cost, hostile: bool = False, evidence=None) -> None:
         """A public act by ``senders`` seen by ``observers`` (all actors if None)."""
         key = (tuple(senders), None if observers is None else tuple(observers))
         if key not in self._weights:
             self._weights[key] = self.weights(senders, observers)
-        self.emit_matrix(rows, self._weights[key], cost, hostile)
+        self.emit_matrix(rows, self._weights[key], cost, hostile, evidence)
+
+    def act(self, rows, senders, observers, cost, u, seeker) -> np.ndarray:
+        """Each of ``senders`` chooses a conciliatory act of ``cost`` by its type (``seeker``,
+        (R, n) bool) with its uniform in ``u`` (k, len(senders)); observers read each sender's
+        choice, taken or refused, by its likelihood ratio. Returns (k,) whether all took it."""
+        rows = np.asarray(rows)
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
+        all_taken = np.ones(rows.size, dtype=bool)
+        for k, s in enumerate(senders):
+            taken = u[:, k] < self.choice.probability(cost, seeker[rows, s])
+            all_taken &= taken
+            if taken.any():
+                self.emit(rows[taken], (s,), observers, cost[taken], evidence=self.choice.taken(cost[taken]))
+            if (~taken).any():
+                self.emit(rows[~taken], (s,), observers, 0.0, evidence=self.choice.refused(cost[~taken]))
+        return all_taken
 
     def weights(self, senders, observers) -> np.ndarray:
         """(n, n) observer-target weights of a signal by ``senders`` seen by ``observers`` (all if
@@ -60,13 +79,15 @@ class Signals:
             self._weights[key] = np.clip(total, 0.0, 1.0)
         return self._weights[key]
 
-    def emit_matrix(self, rows, weight, cost, hostile: bool = False) -> None:
-        """Apply a signal with (n, n) observer-target weights ``weight``.
+    def emit_matrix(self, rows, weight, cost, hostile: bool = False, evidence=None) -> None:
+        """Apply an observed act with (n, n) observer-target weights ``weight``.
 
-        Conciliatory: L_own += beta * c * w * (1 - sigma * P) and P -= r * c * w * (1 - sigma * P).
-        Hostile: L_own -= beta_h * c * w and P += r * c * w. Only the pairs with non-zero weight
-        are touched (a channel's contacts are a few pairs), through flat (replicate, pair)
-        indices, in one compiled loop (sim/numerics/kernels.py: signal_pairs)."""
+        ``evidence`` is the act's log likelihood ratio e (seeker : expansionist) per replicate;
+        by default that of an act of ``cost`` taken, +llr(c) if conciliatory, -llr(c) if hostile
+        (sim/mechanisms/types.py). L_own += e * w * (1 - sigma * P) for e > 0, e * w otherwise;
+        conciliatory P -= r * c * w * (1 - sigma * P), hostile P += r * c * w. Only the pairs with
+        non-zero weight are touched (a channel's contacts are a few pairs), through flat
+        (replicate, pair) indices, in one compiled loop (sim/numerics/kernels.py: signal_pairs)."""
         rows = np.asarray(rows)
         if rows.size == 0:
             return
@@ -83,8 +104,12 @@ class Signals:
             return
         d = self.spec.dynamics
         cost = np.ascontiguousarray(np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,)))
+        if evidence is None:
+            evidence = self.choice.taken(cost)
+            if hostile:
+                evidence = -evidence
+        evidence = np.ascontiguousarray(np.broadcast_to(np.asarray(evidence, dtype=np.float64), (rows.size,)))
         low, high = self.logit_bounds
         kernels.signal_pairs(self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1),
-                             rows.astype(np.int64, copy=False), rows.size == self.R, pairs, w, cost, hostile,
-                             d.hostile_sensitivity if hostile else d.signal_sensitivity, d.reassurance,
-                             d.spiral_bias, low, high)
+                             rows.astype(np.int64, copy=False), rows.size == self.R, pairs, w, cost, evidence, hostile,
+                             d.reassurance, d.spiral_bias, low, high)

@@ -50,12 +50,15 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
 @njit(cache=True, nogil=True)
 def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
                         adjustment, threat, posture, react, fatigue, fatigue_floor, ceiling, ceiling_active,
-                        comp_index, comp_members, comp_starts):
+                        comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high):
     """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
     it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
     zero diagonal (``base`` = cap_j wT + standing irritants); P <- P + theta (P* - P);
     composites' threat rows; Richardson A <- A (1 - a - kP) + kP + a G, capped at 1 and by
-    commitments. The target reads last month's postures (all threat rows before any posture)."""
+    commitments. The target reads last month's postures (all threat rows before any posture).
+    Then each change d = A'[i, j] - A[i, j] is read by j as evidence about i (Jervis' spiral):
+    L_own[j, i] -= kappa d (1 + sigma P[j, i]) for a rise, += kappa |d| (1 - sigma P[j, i]) v for a
+    fall, v = 1 where a commitment caps A[i, j] (verified) else ``unverified``; clipped to bounds."""
     R, n = threat.shape[0], threat.shape[1]
     one = np.float32(1.0)
     for r in range(R):
@@ -82,7 +85,20 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
                     a = 1.0
                 if ceiling_active and a > ceiling[r, i, j]:
                     a = ceiling[r, i, j]
+                change = a - posture[r, i, j]
                 posture[r, i, j] = a
+                if posture_evidence != 0.0 and change != 0.0 and i != j:
+                    fear = spiral_bias * threat[r, j, i]
+                    if change > 0.0:
+                        o = own[r, j, i] - posture_evidence * change * (1.0 + fear)
+                    else:
+                        seen = 1.0 if (ceiling_active and ceiling[r, i, j] < 1.0) else unverified
+                        o = own[r, j, i] - posture_evidence * change * (1.0 - fear) * seen
+                    if o < low:
+                        o = low
+                    if o > high:
+                        o = high
+                    own[r, j, i] = o
 
 
 @njit(cache=True, nogil=True)
@@ -106,29 +122,33 @@ def _composite_rows(matrix, r, comp_index, comp_members, comp_starts):
 
 
 @njit(cache=True, nogil=True)
-def signal_pairs(own, threat, rows, all_rows, pairs, weights, cost, hostile, sensitivity, reassurance, spiral_bias,
+def signal_pairs(own, threat, rows, all_rows, pairs, weights, cost, evidence, hostile, reassurance, spiral_bias,
                  low, high):
-    """A signal on flat (observer, target) ``pairs`` with ``weights``, in replicates ``rows`` (or
-    every replicate if ``all_rows``), ``cost`` per listed replicate. Conciliatory:
-    L += beta c w (1 - sigma P), P -= r c w (1 - sigma P); hostile: L -= beta_h c w, P += r c w;
-    L clipped to the trust bounds, P to [0, 1]."""
+    """An observed act on flat (observer, target) ``pairs`` with ``weights``, in replicates ``rows``
+    (or every replicate if ``all_rows``), with ``cost`` and log likelihood ratio ``evidence`` per
+    listed replicate. L += e w (1 - sigma P) for reassuring evidence (e > 0), L += e w otherwise;
+    conciliatory: P -= r c w (1 - sigma P); hostile: P += r c w. L clipped to the trust bounds,
+    P to [0, 1]."""
     count = own.shape[0] if all_rows else rows.shape[0]
     for q in range(count):
         r = q if all_rows else rows[q]
         c = cost[q]
+        e = evidence[q]
         for p in range(pairs.shape[0]):
             idx = pairs[p]
             w = weights[p]
             t = threat[r, idx]
+            discount = 1.0 - spiral_bias * t
+            if e > 0.0:
+                new_own = own[r, idx] + e * w * discount
+            else:
+                new_own = own[r, idx] + e * w
             if hostile:
-                new_own = own[r, idx] - sensitivity * c * w
                 t = t + reassurance * c * w
                 if t > 1.0:
                     t = 1.0
             else:
-                credit = w * (1.0 - spiral_bias * t)
-                new_own = own[r, idx] + sensitivity * c * credit
-                t = t - reassurance * c * credit
+                t = t - reassurance * c * w * discount
                 if t < 0.0:
                     t = 0.0
             if new_own < low:

@@ -1,7 +1,8 @@
 """Per-replicate random streams.
 
 Each replicate owns independent numpy Generators derived from its integer seed, one per
-purpose (crises; each move's negotiation; each move's monthly structure draws). Streams are
+purpose (crises; each move's negotiation; each move's monthly structure draws; the actors'
+private types). Streams are
 keyed by the move's id, not its position, so switching other moves on or off leaves a
 replicate's crises and every other move's draws unchanged (common random numbers across arms).
 Every month consumes a fixed number of uniforms from each stream, whether used or not, so a
@@ -14,7 +15,7 @@ import zlib
 
 import numpy as np
 
-CRISIS, MOVE_ATTEMPTS, MOVE_MONTHLY = 0, 1, 2
+CRISIS, MOVE_ATTEMPTS, MOVE_MONTHLY, TYPES = 0, 1, 2, 3
 
 
 def replicate_seeds(master_seed: int, replicates: int) -> np.ndarray:
@@ -60,5 +61,6 @@ class UniformStream:
 
 
 def attempt_draws(seeds: np.ndarray, name: str, attempts: int, deciders: int) -> np.ndarray:
-    """(R, attempts, deciders) uniforms for a move's votes: one per decider per attempt."""
+    """(R, attempts, width) uniforms for a move's attempts: one per decider, ratifier, the
+    proposer's tabling and each act carried out at enactment (MoveSpec.n_attempt_draws)."""
     return np.stack([generator(s, MOVE_ATTEMPTS, name).random((attempts, deciders)) for s in seeds])

@@ -1,0 +1,81 @@
+"""Private types and the one choice model that every type-dependent act follows (Kydd 2005).
+
+Each actor in each replicate is either a *security seeker* (the trustworthy type, who prefers
+mutual cooperation to exploiting others) or an *expansionist*, drawn once at the start from the
+scenario's type prior and never revealed. An act of cost c to its sender (tabling a proposal,
+consenting to it, carrying out a promised step, keeping a restraint for another month) is
+taken with probability
+
+    p_S(c) = sigmoid(lam (v_S - c))      by a security seeker
+    p_E(c) = sigmoid(lam (v_E - c))      by an expansionist, v_E < v_S
+
+so cost is a real term in the sender's utility and expansionists take costly reassuring steps
+less often. Observers know this model (the common prior of a Bayesian game) and read what they
+see by Bayes' rule in log-odds, L <- L + log LR:
+
+    act taken:    log p_S(c) - log p_E(c)             > 0, rising in c, ~0 at c = 0 (cheap talk)
+    act refused:  log (1 - q p_S(c)) - log (1 - q p_E(c))   < 0
+
+where q is the probability, the same for both types, that the act was open to the sender at
+all (a decider's strategic acceptance; 1 elsewhere). A hostile act of severity c is the mirror
+image: its log likelihood ratio is minus that of a conciliatory act of cost c.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.numerics.streams import TYPES, generator
+
+
+def log_sigmoid(x):
+    """log(1 / (1 + exp(-x))), stable for large |x|."""
+    return -np.logaddexp(0.0, -np.asarray(x, dtype=np.float64))
+
+
+class ChoiceModel:
+    """The type-dependent factor of every choice, and the evidence an observed choice carries."""
+
+    def __init__(self, dynamics):
+        self.precision = dynamics.type_precision
+        self.seeker_value = dynamics.seeker_value
+        self.expansionist_value = dynamics.expansionist_value
+
+    def probability(self, cost, seeker) -> np.ndarray:
+        """P(the act is taken) by a sender of type ``seeker`` (bool array) at ``cost``."""
+        value = np.where(seeker, self.seeker_value, self.expansionist_value)
+        return np.exp(log_sigmoid(self.precision * (value - np.asarray(cost, dtype=np.float64))))
+
+    def taken(self, cost) -> np.ndarray:
+        """log LR (seeker : expansionist) of an act of ``cost`` that was taken."""
+        c = np.asarray(cost, dtype=np.float64)
+        return (log_sigmoid(self.precision * (self.seeker_value - c))
+                - log_sigmoid(self.precision * (self.expansionist_value - c)))
+
+    def refused(self, cost, open_probability=1.0) -> np.ndarray:
+        """log LR of an act of ``cost`` that was not taken, when it was open to the sender with
+        ``open_probability`` q regardless of type: log(1 - q p_S) - log(1 - q p_E)."""
+        c = np.asarray(cost, dtype=np.float64)
+        q = np.asarray(open_probability, dtype=np.float64)
+        x_s, x_e = self.precision * (self.seeker_value - c), self.precision * (self.expansionist_value - c)
+        # 1 - q p = (1 - q) + q (1 - p), with 1 - p = sigmoid(-x) kept in log space
+        return _log_not_taken(q, x_s) - _log_not_taken(q, x_e)
+
+
+def _log_not_taken(q, x):
+    return np.logaddexp(np.log(np.maximum(1.0 - q, 1e-300)), np.log(np.maximum(q, 1e-300)) + log_sigmoid(-x))
+
+
+def type_prior(spec) -> np.ndarray:
+    """(n,) probability that each actor is a security seeker: the scenario's ``type_prior`` where
+    it names the actor, else the mean trust the other actors place in it at the start, so that
+    the world is, on average, as trustworthy as its observers believe (no drift is built in by a
+    prior that differs from the truth)."""
+    return spec.type_prior
+
+
+def draw_types(seeds: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """(R, n) bool: True where the actor is a security seeker in that replicate; one uniform per
+    actor from the replicate's own type stream, so a replicate's types depend on its seed only."""
+    u = np.stack([generator(s, TYPES).random(prior.size) for s in seeds]) if len(seeds) else np.zeros((0, prior.size))
+    return u < prior[None, :]

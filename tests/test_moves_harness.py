@@ -90,6 +90,11 @@ def base_config(mid: str) -> dict:
     cfg["scenario"]["horizon"] = HORIZON
     cfg["output"]["dyad_period"] = 0
     cfg["output"]["events"] = True
+    # every actor a security seeker that values every step far above its cost: each act is taken
+    # (probability 1 - 1e-29), so the harness sees what an effect does once taken; the reading of
+    # acts still uses the default choice model (sim/mechanisms/types.py)
+    cfg["dynamics"]["seeker_value"] = 5.0
+    cfg["scenario"]["type_prior"] = {a: 1.0 for a in cfg["roster"]}
     return cfg
 
 
@@ -113,6 +118,8 @@ def inert(effect: dict) -> dict | None:
     """A twin of ``effect`` that does nothing but consumes the same monthly draws, or None if the
     type draws nothing (then the effect is simply removed)."""
     kind = effect["type"]
+    if kind == "clause":  # its draws are its own (assistance choices): removing it shifts no other stream
+        return None
     if EFFECT_TYPES[kind].n_draws == 0:
         return None
     if kind == "channel":
@@ -293,14 +300,15 @@ def check_signal(mid, k, e, run):
         assert np.abs(before).max() < 1e-12
         diff = run.at("own", START)[:, o, s] - ctrl.at("own", START)[:, o, s]
         label = (name(model, o), name(model, s))
-        if e.cost == 0:
-            assert np.abs(diff).max() < 1e-12, label
+        llr = float(model.engine.choice.taken(e.cost))
+        if e.cost == 0:  # cheap talk: read at log LR ~0.005
+            assert np.abs(diff).max() <= llr + 1e-12, label
         elif e.hostile:
-            assert (diff < -0.5 * d.hostile_sensitivity * e.cost).all(), label
+            assert (diff < -0.5 * llr).all(), label
         else:
-            # Kydd: dL = beta * c * (1 - spiral_bias * P) >= beta * c * (1 - spiral_bias)
+            # Kydd: dL = llr(c) * (1 - spiral_bias * P) >= llr(c) * (1 - spiral_bias)
             assert (diff > 0).all(), label
-            assert (diff > 0.5 * d.signal_sensitivity * e.cost * (1 - d.spiral_bias)).all(), label
+            assert (diff > 0.5 * llr * (1 - d.spiral_bias)).all(), label
     # observers outside the signal learn nothing from it
     if e.observers is not None:
         outside = [o for o in range(len(model.spec.ids)) if o not in e.observers and o not in group]
@@ -334,7 +342,7 @@ def check_irritant(mid, k, e, run):
             assert (load > 0.5 * expected).all() and (load <= e.load + 1e-12).all(), (label, month)
         if e.cost > 0:
             own = run.at("own", START)[:, o, s] - ctrl.at("own", START)[:, o, s]
-            assert (own < -0.5 * d.hostile_sensitivity * e.cost).all(), label
+            assert (own < -0.5 * float(model.engine.choice.taken(e.cost))).all(), label
             assert (run.at("trust", START)[:, o, s] < ctrl.at("trust", START)[:, o, s]).all(), label
             assert (run.at("trust", HORIZON)[rows, o, s] < ctrl.at("trust", HORIZON)[rows, o, s]).all(), label
 
@@ -395,12 +403,12 @@ def check_channel(mid, k, e, run):
     opened = run.summary[run.summary["replicate"].isin(rows)].groupby("step")["channels_open"]
     assert (opened.max().loc[: START - 1] == 0).all()
     assert (opened.min().loc[START:] == n_channels).all() and (opened.max().loc[START:] == n_channels).all()
-    # log-odds credited over the run, a lower bound: each month beta * c * strength * (1 - spiral_bias),
+    # log-odds credited over the run, a lower bound: each month llr(c * strength) * (1 - spiral_bias),
     # then forgotten at trust_memory per month
     months = np.arange(START, HORIZON + 1)
     ramp = np.clip((months - START + 1) / move.phase_in, 0, 1)
-    bound = d.signal_sensitivity * e.contact_cost * (1 - d.spiral_bias) * np.sum(
-        ramp * (1 - d.trust_memory) ** (HORIZON - months + 1))
+    bound = (1 - d.spiral_bias) * np.sum(model.engine.choice.taken(e.contact_cost * ramp)
+                                         * (1 - d.trust_memory) ** (HORIZON - months + 1))
     pairs = [(o, m) for m in e.members for o in e.covered if o not in group_of(model, [name(model, m)])]
     assert pairs
     for o, m in pairs:

@@ -41,9 +41,13 @@ def dynamics_params(draw) -> dict:
     low = draw(st.floats(0.001, 0.3))
     high = draw(st.floats(0.7, 0.999))
     return {
-        "signal_sensitivity": draw(st.floats(0.0, 20.0)),
+        "type_precision": draw(st.floats(0.0, 200.0)),
+        "seeker_value": draw(st.floats(-5.0, 5.0)),
+        "expansionist_value": draw(st.floats(-5.0, 5.0)),
         "hostile_sensitivity": draw(st.floats(0.0, 20.0)),
         "spiral_bias": draw(unit),
+        "posture_evidence": draw(st.floats(0.0, 50.0)),
+        "unverified_reading": draw(unit),
         "trust_memory": draw(unit),
         "trust_bounds": [low, high],
         "bloc_attribution": draw(unit),
@@ -63,7 +67,6 @@ def dynamics_params(draw) -> dict:
 def negotiation_params(draw) -> dict:
     return {
         "rationality": draw(st.floats(0.0, 1000.0)),
-        "rejection_cost": draw(st.floats(0.0, 5.0)),
         "retry_after": draw(st.integers(1, 12)),
         "concession_step": draw(unit),
         "max_attempts": draw(st.integers(1, 5)),

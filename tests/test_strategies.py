@@ -190,6 +190,10 @@ def test_views_given_to_deciders_are_read_only(sid):
         if decider == rus:
             assert p.shape == (model.replicates,)
             np.testing.assert_allclose(p, answer(sid, view))
-    # what the decider answered is what the mechanism recorded
+    # what the decider answered, times its type's willingness to bear the move's cost
+    # (sim/mechanisms/types.py), is the probability the mechanism recorded and drew against
     votes = model.events().query("kind == 'vote' and actor == 'RUS'")
-    np.testing.assert_allclose(votes["p"].to_numpy(), [p for d, _, p in seen if d == rus][0])
+    rows = votes["replicate"].to_numpy()
+    willing = model.engine.choice.probability(model.spec.move("nrc").cost, model.engine.state.seeker[rows, rus])
+    answered = [p for d, _, p in seen if d == rus][0]
+    np.testing.assert_allclose(votes["p"].to_numpy(), answered[rows] * willing)

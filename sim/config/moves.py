@@ -62,6 +62,18 @@ class MoveSpec:
         """Votes drawn per attempt: one per decider, then one per ratifier."""
         return len(self.deciders) + len(self.ratifiers)
 
+    def cost_share(self, decider: int, capability) -> float:
+        """The share of the move's cost a decider bears: all of it for a party deciding alone;
+        inside a composite party, in proportion to capability (burden sharing, Olson and
+        Zeckhauser 1966). An actor in several parties bears its largest share."""
+        best = 0.0
+        for p in self.parties:
+            if decider in p.deciders:
+                total = sum(float(capability[m]) for m in p.deciders)
+                share = 1.0 if len(p.deciders) == 1 or total <= 0 else float(capability[decider]) / total
+                best = max(best, share)
+        return best
+
     @property
     def n_attempt_draws(self) -> int:
         """Uniforms per attempt: the votes (n_deciders), the proposer's choice to table, then the

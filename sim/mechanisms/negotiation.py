@@ -123,8 +123,9 @@ def negotiate(world, move, step: int) -> None:
                           value=1.0, reason="accept (the proposer's own text)")
             continue
         view = _view(world, move, party, d, trust, threat, attempt, concession, move.domestic_cost)
+        share = move.cost_share(d, world.spec.roster.capability)
         vote_of[d] = _vote(world, move, d, view, draws[:, col], rows, step, "vote", counterpart,
-                           cost=move.cost if conciliatory else None)
+                           cost=move.cost * share if conciliatory else None)
     agreed = np.ones(rows.size, dtype=bool)
     refusers: list[tuple[int, np.ndarray]] = []
     for party in move.parties:

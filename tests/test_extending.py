@@ -49,7 +49,8 @@ class Observers(Effect):
 def _with_observers(cut: float, sites: list[str]) -> dict:
     cfg = load_config(["scenario=baseline_2010"])
     cfg["output"]["dyad_period"] = 0
-    cfg["scenario"]["type_prior"] = {"OSCE": 1.0}  # a security seeker: it tables the free mission at once
+    cfg["scenario"]["type_prior"] = {"OSCE": 1.0}  # a security seeker, no trembling hand: it tables the free mission at once
+    cfg["dynamics"]["type_noise"] = 0.0
     cfg["moves"] = {"observers": {"title": "Observer missions", "proposer": "OSCE", "consent": [], "start": 1,
                                   "cost": 0.0, "phase_in": 1, "effects": [{"type": "observers", "sites": sites, "cut": cut}]}}
     return cfg

@@ -49,6 +49,7 @@ def certain_takers(cfg: dict) -> dict:
     taken (p = 1 - 1e-29): the tests of other mechanisms are not tests of types. Observers still
     read acts by the default choice model's likelihood ratios (seeker_value enters them)."""
     cfg["dynamics"]["seeker_value"] = 5.0
+    cfg["dynamics"]["type_noise"] = 0.0
     cfg["scenario"]["type_prior"] = {a: 1.0 for a in cfg["roster"]}
     return cfg
 

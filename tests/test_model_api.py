@@ -125,7 +125,7 @@ def test_compiled_signal_equals_the_numpy_reference(hostile, rows):
     i, j = np.unravel_index(np.argmax(weight), weight.shape)
     s.own[:, i, j] = high - 1e-3 if not hostile else low + 1e-3  # near the bound, so that clipping is exercised
     rows = np.arange(eng.R) if rows is None else np.array(rows)
-    cost = rng.uniform(0.1, 3.0, rows.size)
+    cost = rng.uniform(0.3, 0.6, rows.size)  # costs that separate the types: strong evidence either way
     evidence = eng.choice.taken(cost) * (-1.0 if hostile else 1.0)
     evidence[::2] = eng.choice.refused(cost[::2])  # refusals too: negative evidence, no spiral discount
     own, threat = s.own.copy(), s.threat.copy()

@@ -94,6 +94,7 @@ def base_config(mid: str) -> dict:
     # (probability 1 - 1e-29), so the harness sees what an effect does once taken; the reading of
     # acts still uses the default choice model (sim/mechanisms/types.py)
     cfg["dynamics"]["seeker_value"] = 5.0
+    cfg["dynamics"]["type_noise"] = 0.0
     cfg["scenario"]["type_prior"] = {a: 1.0 for a in cfg["roster"]}
     return cfg
 

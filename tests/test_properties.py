@@ -44,6 +44,7 @@ def dynamics_params(draw) -> dict:
         "type_precision": draw(st.floats(0.0, 200.0)),
         "seeker_value": draw(st.floats(-5.0, 5.0)),
         "expansionist_value": draw(st.floats(-5.0, 5.0)),
+        "type_noise": draw(unit),
         "hostile_sensitivity": draw(st.floats(0.0, 20.0)),
         "spiral_bias": draw(unit),
         "posture_evidence": draw(st.floats(0.0, 50.0)),

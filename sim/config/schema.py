@@ -76,6 +76,11 @@ class DynamicsConfig:
         "vulnerability (v_E < v_S: only the costlier acts separate the types)", source="judgement, Kydd (2005, ch. 7): "
         "0.35 puts the separating costs (p_E = 0.5) in the middle of the options' range; cheap talk (c = 0) is "
         "then read at log LR 0.005, a cost-0.2 step at 0.10, a cost-0.4 step at 1.1")
+    type_noise: float = param(
+        0.02, **UNIT, doc="eps: share of type-dependent choices made for reasons unrelated to type (a coin), "
+        "so p_type(c) = eps/2 + (1 - eps) sigmoid(lambda (v - c)); it bounds what one act can reveal at log((2 - eps) / eps)",
+        source="Selten's (1975) trembling hand; judgement: 2% (domestic politics, timing) bounds one act's "
+        "log likelihood ratio at log 99 = 4.6, the half-width of the trust bounds, so no single act settles a type")
     hostile_sensitivity: float = param(
         2.0, low=0.0, high=20.0, doc="observed conflict (a crisis's blame): odds of trust fall by "
         "exp(-hostile_sensitivity * severity)", source="judgement: a severity-0.6 escalation cuts the odds of the "

@@ -47,6 +47,7 @@ class Dynamics:
     type_precision: float
     seeker_value: float
     expansionist_value: float
+    type_noise: float
     hostile_sensitivity: float
     spiral_bias: float
     posture_evidence: float

@@ -174,6 +174,7 @@ class Irritant(Effect):
     perception of the senders (Kosovo's recognition, missile defence, enlargement)."""
 
     type: ClassVar[str] = "irritant"
+    hostile: ClassVar[bool] = True  # the scenario's history, not a type's choice (negotiation.is_conciliatory)
     fields: ClassVar[tuple[str, ...]] = ("senders", "observers", "cost", "load")
     senders: tuple[int, ...] = ()
     observers: tuple[int, ...] = ()
@@ -586,6 +587,7 @@ class Conflict(Effect):
     once (the August 2008 war), with all the consequences of an escalation."""
 
     type: ClassVar[str] = "conflict"
+    hostile: ClassVar[bool] = True
     fields: ClassVar[tuple[str, ...]] = ("site", "crisis_type")
     site: str = ""
     crisis_type: str = ""

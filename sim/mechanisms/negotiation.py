@@ -70,7 +70,7 @@ def month(world, step: int) -> None:
 def is_conciliatory(move) -> bool:
     """A move is taken by choice (and read through the type model) unless it carries a hostile
     act: irritants and hostile signals are the scenario's history, not a type's choice."""
-    return not any(e.type == "irritant" or getattr(e, "hostile", False) for e in move.effects)
+    return not any(getattr(e, "hostile", False) for e in move.effects)
 
 
 def enact(world, move, rows, concession, step: int, draws=None) -> None:

@@ -6,8 +6,10 @@ scenario's type prior and never revealed. An act of cost c to its sender (tablin
 consenting to it, carrying out a promised step, keeping a restraint for another month) is
 taken with probability
 
-    p_S(c) = sigmoid(lam (v_S - c))      by a security seeker
-    p_E(c) = sigmoid(lam (v_E - c))      by an expansionist, v_E < v_S
+    p_S(c) = eps/2 + (1 - eps) sigmoid(lam (v_S - c))      by a security seeker
+    p_E(c) = eps/2 + (1 - eps) sigmoid(lam (v_E - c))      by an expansionist, v_E < v_S
+
+(eps: the share of choices made for reasons unrelated to type, a trembling hand)
 
 so cost is a real term in the sender's utility and expansionists take costly reassuring steps
 less often. Observers know this model (the common prior of a Bayesian game) and read what they
@@ -40,30 +42,27 @@ class ChoiceModel:
         self.precision = dynamics.type_precision
         self.seeker_value = dynamics.seeker_value
         self.expansionist_value = dynamics.expansionist_value
+        self.noise = dynamics.type_noise
+
+    def _p(self, value, cost) -> np.ndarray:
+        core = np.exp(log_sigmoid(self.precision * (value - np.asarray(cost, dtype=np.float64))))
+        return 0.5 * self.noise + (1.0 - self.noise) * core
 
     def probability(self, cost, seeker) -> np.ndarray:
         """P(the act is taken) by a sender of type ``seeker`` (bool array) at ``cost``."""
-        value = np.where(seeker, self.seeker_value, self.expansionist_value)
-        return np.exp(log_sigmoid(self.precision * (value - np.asarray(cost, dtype=np.float64))))
+        return self._p(np.where(seeker, self.seeker_value, self.expansionist_value), cost)
 
     def taken(self, cost) -> np.ndarray:
         """log LR (seeker : expansionist) of an act of ``cost`` that was taken."""
-        c = np.asarray(cost, dtype=np.float64)
-        return (log_sigmoid(self.precision * (self.seeker_value - c))
-                - log_sigmoid(self.precision * (self.expansionist_value - c)))
+        return np.log(self._p(self.seeker_value, cost)) - np.log(self._p(self.expansionist_value, cost))
 
     def refused(self, cost, open_probability=1.0) -> np.ndarray:
         """log LR of an act of ``cost`` that was not taken, when it was open to the sender with
         ``open_probability`` q regardless of type: log(1 - q p_S) - log(1 - q p_E)."""
-        c = np.asarray(cost, dtype=np.float64)
         q = np.asarray(open_probability, dtype=np.float64)
-        x_s, x_e = self.precision * (self.seeker_value - c), self.precision * (self.expansionist_value - c)
-        # 1 - q p = (1 - q) + q (1 - p), with 1 - p = sigmoid(-x) kept in log space
-        return _log_not_taken(q, x_s) - _log_not_taken(q, x_e)
-
-
-def _log_not_taken(q, x):
-    return np.logaddexp(np.log(np.maximum(1.0 - q, 1e-300)), np.log(np.maximum(q, 1e-300)) + log_sigmoid(-x))
+        not_s = 1.0 - q * self._p(self.seeker_value, cost)
+        not_e = 1.0 - q * self._p(self.expansionist_value, cost)
+        return np.log(np.maximum(not_s, 1e-300)) - np.log(np.maximum(not_e, 1e-300))
 
 
 def type_prior(spec) -> np.ndarray:

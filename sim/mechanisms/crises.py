@@ -50,8 +50,13 @@ class CrisisSlot:
         return tuple(dict.fromkeys(self.side_a + self.side_b + self.victims))
 
 
-def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[str, ...]]:
-    """Validate the ``crises`` section; return the slots and the crisis type names."""
+def compile_crises(cfg: Mapping, roster, member_attribution: float = 0.0) -> tuple[tuple[CrisisSlot, ...], tuple[str, ...]]:
+    """Validate the ``crises`` section; return the slots and the crisis type names.
+
+    A conflict side's part is also credited to the alliances and unions its members belong to
+    (``member_attribution``, as a member's signal is: sim/config/roster.py, attribution_matrix),
+    unless the bloc holds members of the other side too: the other side blames such a bloc at
+    that weight, onlookers at that weight times their own mistrust of it."""
     types = dict(cfg.get("types") or {})
     slots: list[CrisisSlot] = []
     n = roster.n
@@ -91,6 +96,14 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                 fixed[np.ix_(b, a)] = 1.0
                 third = [i for i in range(n) if i not in a and i not in b]
                 attributive[np.ix_(third, a + b)] = 1.0
+                if member_attribution > 0:
+                    from sim.config.roster import blocs_of
+
+                    for side, other in ((a, b), (b, a)):
+                        expanded = {c: set(roster.expand([roster.ids[c]], skey)) for c in blocs_of(roster, side)}
+                        credited = [c for c, members in expanded.items() if not members & set(other)]
+                        fixed[np.ix_(other, credited)] = member_attribution
+                        attributive[np.ix_([i for i in third if i not in credited], credited)] = member_attribution
             else:
                 others = [j for j in range(n) if j not in v]
                 attributive[np.ix_(v, others)] = 1.0

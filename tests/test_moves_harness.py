@@ -215,8 +215,11 @@ def live_rows(mid: str, *runs: Run) -> np.ndarray:
 
 
 def group_of(model, ids) -> set[int]:
-    """Indices of actors and, for composites, all their members."""
-    return set(model.spec.roster.expand(list(ids), "test"))
+    """The sender group (docs/model.md §7.1): the actors and, for composites, all their members,
+    and the alliances and unions a sender's act is credited to (member_attribution)."""
+    expanded = set(model.spec.roster.expand(list(ids), "test"))
+    att = model.spec.attribution
+    return expanded | {int(j) for s in ids for j in np.flatnonzero(att[model.spec.roster.index(s)] > 0)}
 
 
 def name(model, i: int) -> str:

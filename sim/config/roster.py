@@ -209,11 +209,28 @@ def bloc_masks(roster: Roster) -> np.ndarray:
     return same
 
 
-def attribution_matrix(roster: Roster, weight: float) -> np.ndarray:
-    """(n, n): row s gives the weight with which a signal sent by s is credited to each actor."""
+def attribution_matrix(roster: Roster, weight: float, member_weight: float = 0.0) -> np.ndarray:
+    """(n, n): row s gives the weight with which a signal sent by s is credited to each actor:
+    1 to s itself; ``weight`` (bloc_attribution) to each member, recursively, of a composite s;
+    ``member_weight`` (member_attribution) to each alliance or union s belongs to, recursively
+    (organisations such as the OSCE, whose membership spans both sides, are not credited)."""
     att = np.eye(roster.n)
     for c in roster.composites():
         for m in roster.expand([c.id], f"roster.{c.id}"):
             if m != c.index:
                 att[c.index, m] = max(att[c.index, m], weight)
+                if c.kind in BLOC_KINDS:
+                    att[m, c.index] = max(att[m, c.index], member_weight)
     return att
+
+
+BLOC_KINDS = ("alliance", "union")  # composites a member's act is credited to (member_attribution)
+
+
+def blocs_of(roster: Roster, actors) -> list[int]:
+    """Indices of the alliances and unions that contain any of ``actors`` (indices), recursively,
+    other than those actors themselves."""
+    actors = set(actors)
+    return [c.index for c in roster.composites()
+            if c.kind in BLOC_KINDS and c.index not in actors
+            and actors & (set(roster.expand([c.id], f"roster.{c.id}")) - {c.index})]

@@ -109,6 +109,13 @@ class DynamicsConfig:
     bloc_attribution: float = param(
         0.5, **UNIT, doc="a signal sent by a composite (NATO, EU, CSTO) is also credited to its members at this "
         "weight", source="judgement: half of a bloc's signal is read as its members' own")
+    member_attribution: float = param(
+        0.5, **UNIT, doc="an act of a member (a signal, a contact, its side in a crisis) is also credited to each "
+        "alliance or union it belongs to at this weight (organisations such as the OSCE are not credited), as "
+        "bloc_attribution credits a bloc's act to its members; 0 switches it off",
+        source="judgement, symmetric with bloc_attribution: Russia's 2010 Military Doctrine reads members' acts as "
+        "the alliance's ('to move the military infrastructure of NATO member countries closer to the borders of "
+        "the Russian Federation'), and the EU's members' energy disputes with Russia became EU matters (2009)")
     social_influence: bool = param(
         True, doc="Friedkin-Johnsen influence among members of composites with `influence: true`",
         source="Friedkin and Johnsen (switch)")

@@ -56,6 +56,7 @@ class Dynamics:
     trust_low: float
     trust_high: float
     bloc_attribution: float
+    member_attribution: float
     social_influence: bool
     threat_adjustment: float
     threat_posture_weight: float
@@ -189,7 +190,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     dynamics = Dynamics(trust_low=float(bounds[0]), trust_high=float(bounds[1]), **dyn)
     negotiation = Negotiation(**check(schema.NegotiationConfig, _section(cfg, "negotiation"), "negotiation."))
     c = _section(cfg, "crises")
-    slots, crisis_types = compile_crises(c, roster)
+    slots, crisis_types = compile_crises(c, roster, dynamics.member_attribution)
     s = _section(cfg, "scenario")
     scenario_name = check_name("scenario.name", s.get("name", "scenario"))
     start = parse_start("scenario.start_date", s.get("start_date", "2010-01"))
@@ -229,7 +230,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         type_prior=compile_type_prior(s, roster, initial["trust"]),
         influence=tuple(influence_weights(roster)) if dynamics.social_influence else (),
         same_bloc=bloc_masks(roster),
-        attribution=attribution_matrix(roster, dynamics.bloc_attribution),
+        attribution=attribution_matrix(roster, dynamics.bloc_attribution, dynamics.member_attribution),
         key_dyads=tuple(key_dyads),
         affected=tuple(roster.index(a, f"output.affected_states[{k}]") for k, a in enumerate(output["affected_states"] or [])),
         west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(output["west"] or [])),

@@ -50,8 +50,13 @@ class CrisisSlot:
         return tuple(dict.fromkeys(self.side_a + self.side_b + self.victims))
 
 
-def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[str, ...]]:
-    """Validate the ``crises`` section; return the slots and the crisis type names."""
+def compile_crises(cfg: Mapping, roster, member_attribution: float = 0.0) -> tuple[tuple[CrisisSlot, ...], tuple[str, ...]]:
+    """Validate the ``crises`` section; return the slots and the crisis type names.
+
+    A conflict side's part is also credited to the alliances and unions its members belong to
+    (``member_attribution``, as a member's signal is: sim/config/roster.py, attribution_matrix),
+    unless the bloc holds members of the other side too: the other side blames such a bloc at
+    that weight, onlookers at that weight times their own mistrust of it."""
     types = dict(cfg.get("types") or {})
     slots: list[CrisisSlot] = []
     n = roster.n
@@ -79,6 +84,8 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                     raise ConfigError(skey, "a site needs victims, sides or a conflict", roster.ids)
                 label = ", ".join(victims) if victims else " vs ".join(",".join(s) for s in sides)
                 site_id = str(site.get("name") or label)
+                if site.get("name"):
+                    label = f"{site_id} ({' vs '.join(','.join(s) for s in sides) if any(sides) else label})"
             if len(sides) != 2:
                 raise ConfigError(f"{skey}.sides", "must be two lists of actors", "[[A, ...], [B, ...]]")
             a = tuple(roster.expand(sides[0], f"{skey}.sides[0]"))
@@ -91,6 +98,14 @@ def compile_crises(cfg: Mapping, roster) -> tuple[tuple[CrisisSlot, ...], tuple[
                 fixed[np.ix_(b, a)] = 1.0
                 third = [i for i in range(n) if i not in a and i not in b]
                 attributive[np.ix_(third, a + b)] = 1.0
+                if member_attribution > 0:
+                    from sim.config.roster import blocs_of
+
+                    for side, other in ((a, b), (b, a)):
+                        expanded = {c: set(roster.expand([roster.ids[c]], skey)) for c in blocs_of(roster, side)}
+                        credited = [c for c, members in expanded.items() if not members & set(other)]
+                        fixed[np.ix_(other, credited)] = member_attribution
+                        attributive[np.ix_([i for i in third if i not in credited], credited)] = member_attribution
             else:
                 others = [j for j in range(n) if j not in v]
                 attributive[np.ix_(v, others)] = 1.0
@@ -239,7 +254,10 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     ``u_escalation`` None (a scheduled war) every hit slot escalates without a check."""
     table, st, d = world.crises.table, world.structures, world.spec.dynamics
     managed = st.absorbed(rows)  # (k, S) share of damage and escalation risk absorbed
-    damp = st.damage_through(rows, world.n)  # (k, n, n) share of damage that gets through
+    # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
+    hr, hs = np.nonzero(hit)
+    # (h, n, n) share of each hit's damage that gets through (channels damp only their topics)
+    damp = st.damage_through(rows[hr], hs, world.n)
     if u_escalation is None:
         escalated, p_esc, cover = hit.copy(), None, None
     else:
@@ -249,14 +267,14 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     struck = hit * (1.0 - managed)
     esc = escalated.astype(np.float64)
     severe = table.escalation_severity
-    # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
-    hr, hs = np.nonzero(hit)
     crisis, escal = struck[hr, hs], esc[hr, hs]
     state, R = world.state, world.R
+    # each hit is its own entry of the kernel (its own dampening); damage only lowers trust and
+    # raises threat, so applying a replicate's hits one after another equals applying their sum
     kernels.crisis_damage(
         state.own.reshape(R, -1), state.threat.reshape(R, -1), state.trust.reshape(R, -1),
-        rows.astype(np.int64, copy=False), hr.astype(np.int64), hs.astype(np.int64), table.fixed, table.attributive,
-        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(len(rows), -1)),
+        rows[hr].astype(np.int64), np.arange(hr.size, dtype=np.int64), hs.astype(np.int64), table.fixed, table.attributive,
+        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(hr.size, -1)),
         crisis * (table.severity * table.blame)[hs],  # hostile evidence of the crises (damped)
         escal * severe[hs],  # ... of the escalations (undamped)
         crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs],  # threat added
@@ -270,7 +288,9 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
         where = rows[on]
         assisted = st.respond(world, where, slot, k, step)
         if world.log.enabled:
-            _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
+            through = np.ones(len(rows))
+            through[hr[hs == k]] = damp[hs == k].min(axis=(1, 2))
+            _log_slot(world, slot, where, on, k, step, through, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
                       assisted)
     for k in np.flatnonzero(escalated.any(axis=0)):
         st.after_escalation(world, rows[escalated[:, k]], table.slots[k].involved, step)
@@ -279,7 +299,7 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
 def _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):
     pick = lambda a: a[on, k] if np.ndim(a) == 2 else a  # noqa: E731
     world.log.add("crisis", step, where, actor=slot.victim_label, counterpart=slot.label, detail=slot.type, p=pick(p),
-                draw=pick(u), value=1.0 - damp[on].min(axis=(1, 2)) * (1.0 - managed[on, k]),
+                draw=pick(u), value=1.0 - damp[on] * (1.0 - managed[on, k]),
                 reason=reasons[0] if reasons else _crisis_reason(slot, assisted))
     if p_esc is not None and slot.conflict and slot.escalation > 0:
         world.log.add("escalation_check", step, where, actor=slot.label, detail=slot.type, p=p_esc[on, k],

@@ -42,6 +42,32 @@ def _ids(cfg: dict, field: str, key: str, roster, required: bool = True) -> tupl
     return tuple(value)
 
 
+ALL_TOPICS = "all"
+
+
+def _topics(cfg: dict, key: str, crisis_types) -> tuple[str, ...] | None:
+    """The crisis types a structure deals with: a list of known types (empty: none of the
+    model's crises, e.g. the Middle East Quartet), or ``all`` (None). Absent means ``all``; the
+    shipped options state it explicitly."""
+    value = cfg.get("topics", ALL_TOPICS)
+    allowed = [ALL_TOPICS, *crisis_types]
+    if value == ALL_TOPICS:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{key}.topics", f"{value!r} is not a list of crisis types or 'all'", allowed)
+    for pos, t in enumerate(value):
+        if t not in crisis_types:
+            raise ConfigError(f"{key}.topics[{pos}]", f"unknown crisis type {t!r}", allowed)
+    return tuple(value)
+
+
+def _on_topic(topics: tuple[str, ...] | None, site_ids: tuple[str, ...], slot) -> bool:
+    """Whether a structure with these topics (None: all) and sites (empty: any) deals with ``slot``."""
+    return (topics is None or slot.type in topics) and (not site_ids or slot.site in site_ids)
+
+
 def _default_name(key: str) -> str:
     """A structure without a name is named after its place, e.g. 'nrc.effects[0]' (unique)."""
     return key.removeprefix("moves.")
@@ -105,8 +131,9 @@ class Effect:
         """(R, S) share of each crisis slot's hazard removed; the strongest structure counts."""
         return None
 
-    def damage_through(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:
-        """(k, n, n) share of a crisis's damage to each pair that gets through; the smallest counts."""
+    def damage_through(self, standing: Standing, rows: np.ndarray, slots: np.ndarray) -> np.ndarray | None:
+        """(h, n, n) share of the damage to each pair of the crisis at slot ``slots[h]`` in replicate
+        ``rows[h]`` (one entry per hit) that gets through; the smallest counts."""
         return None
 
     def escalation_cover(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:
@@ -199,16 +226,19 @@ class Irritant(Effect):
 @dataclass(frozen=True)
 class Channel(Effect):
     """A standing dialogue forum. While open: members exchange a small conciliatory contact
-    each month, and crises between members lose ``crisis_dampening`` of their trust damage and
+    each month, and crises of its ``topics`` (crisis types, or all) at its ``sites`` (site ids,
+    or any) lose ``crisis_dampening`` of their trust damage between members and of their
     escalation risk. An escalation involving a member can suspend it (sim/mechanisms/crises.py)."""
 
     type: ClassVar[str] = "channel"
-    fields: ClassVar[tuple[str, ...]] = ("name", "members", "contact_cost", "crisis_dampening")
+    fields: ClassVar[tuple[str, ...]] = ("name", "members", "topics", "sites", "contact_cost", "crisis_dampening")
     standing: ClassVar[bool] = True
     count_as: ClassVar[str | None] = "channels_open"
     name: str = ""
     members: tuple[int, ...] = ()
     covered: tuple[int, ...] = ()
+    topics: tuple[str, ...] | None = None  # crisis types it deals with; None: all
+    sites: tuple[str, ...] = ()  # crisis site ids it deals with; empty: any
     contact_cost: float = param(0.003, low=0.0, high=1.0, doc="cost of each month's conciliatory contact among members",
                                 source="judgement; each option sets its own value with its reason (configs/option/*.yaml); against forgetting a contact c sustains about signal_sensitivity * c / trust_memory in log-odds")
     crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
@@ -221,12 +251,24 @@ class Channel(Effect):
         members = _ids(cfg, "members", key, roster)
         if len(members) < 2:
             raise ConfigError(f"{key}.members", "a channel needs at least two members", roster.ids)
+        sites = cfg.get("sites") or []
+        if isinstance(sites, str) or not isinstance(sites, list | tuple):
+            raise ConfigError(f"{key}.sites", f"{sites!r} is not a list of crisis site ids", "e.g. [TRN]")
         return cls(
             name=str(cfg.get("name") or _default_name(key)),
             members=tuple(roster.index(m) for m in members),
             covered=tuple(roster.expand(members, f"{key}.members")),
+            topics=_topics(cfg, key, crisis_types),
+            sites=tuple(str(x) for x in sites),
             **check(cls, cfg, f"{key}."),
         )
+
+    def check_sites(self, slots, key: str) -> None:
+        """Each listed site must be a site of one of its topics' crisis slots."""
+        known = sorted({s.site for s in slots if self.topics is None or s.type in self.topics})
+        for pos, site in enumerate(self.sites):
+            if site not in known:
+                raise ConfigError(f"{key}.sites[{pos}]", f"no crisis site {site!r} of the channel's topics", known)
 
     def pair_mask(self, n: int) -> np.ndarray:
         mask = np.zeros((n, n), dtype=bool)
@@ -243,9 +285,10 @@ class Channel(Effect):
     def prepare(self, spec) -> dict[str, np.ndarray]:
         """The pairs it covers, and per crisis slot the share of the conflict's sides that sit
         in it (0 for one-sided slots): the channel cuts escalation risk in that proportion."""
+        on_topic = np.array([_on_topic(self.topics, self.sites, s) for s in spec.slots], dtype=bool)
         share = np.array([len((set(s.side_a) | set(s.side_b)) & set(self.covered)) / max(len(set(s.side_a) | set(s.side_b)), 1)
-                          for s in spec.slots])
-        return {"pairs": self.pair_mask(spec.roster.n), "share": share}
+                          for s in spec.slots]) * on_topic
+        return {"pairs": self.pair_mask(spec.roster.n), "share": share, "on_topic": on_topic}
 
     def new_state(self, R: int) -> dict[str, np.ndarray]:
         return {"suspended_until": np.zeros(R, dtype=np.int64), "draws": np.ones(R)}
@@ -255,8 +298,8 @@ class Channel(Effect):
         standing.state["draws"] = draws[:, 0]
         return np.where(standing.state["suspended_until"] >= step, 0.0, strength)
 
-    def damage_through(self, standing, rows):
-        s = standing.strength[rows]
+    def damage_through(self, standing, rows, slots):
+        s = standing.strength[rows] * standing.data["on_topic"][slots]
         if not s.any():
             return None
         return 1.0 - self.crisis_dampening * s[:, None, None] * standing.data["pairs"]
@@ -486,19 +529,21 @@ class Reassurance(Effect):
 @dataclass(frozen=True)
 class Mission(Effect):
     """Joint crisis management on the ground (a joint EU-Russia mission in Kyrgyzstan, a
-    peace-keeping mission implementing a settlement). For crises at its sites, while in force:
+    peace-keeping mission implementing a settlement). For crises of its ``topics`` (crisis
+    types, or all) at its sites, while in force:
     the hazard falls by ``hazard_reduction``, the damage and escalation risk by ``management``
     (times strength), and each managed crisis is joint work, a conciliatory signal of
     ``cooperation_cost`` among the parties."""
 
     type: ClassVar[str] = "mission"
-    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "management", "hazard_reduction", "cooperation_cost")
+    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "topics", "management", "hazard_reduction", "cooperation_cost")
     standing: ClassVar[bool] = True
     count_as: ClassVar[str | None] = "missions_in_force"
     response_order: ClassVar[int] = 1
     name: str = ""
     parties: tuple[int, ...] = ()
     sites: tuple[int, ...] = ()
+    topics: tuple[str, ...] | None = None  # crisis types it manages; None: all
     management: float = param(0.5, low=0.0, high=1.0, doc="share of damage and escalation risk of crises at its sites "
                               "absorbed at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     hazard_reduction: float = param(0.0, low=0.0, high=1.0, doc="share of the hazard of crises at its sites removed",
@@ -513,11 +558,12 @@ class Mission(Effect):
             name=str(cfg.get("name") or _default_name(key)),
             parties=tuple(roster.index(p) for p in _ids(cfg, "parties", key, roster)),
             sites=tuple(roster.expand(_ids(cfg, "sites", key, roster), f"{key}.sites")),
+            topics=_topics(cfg, key, crisis_types),
             **check(cls, cfg, f"{key}."),
         )
 
     def covers(self, slot) -> bool:
-        return bool(set(slot.involved) & set(self.sites))
+        return bool(set(slot.involved) & set(self.sites)) and _on_topic(self.topics, (), slot)
 
     def prepare(self, spec) -> np.ndarray:
         """(S,) the crisis slots at its sites."""

@@ -82,12 +82,13 @@ class Structures:
                 best = np.maximum(best, cut)
         return best
 
-    def damage_through(self, rows: np.ndarray, n: int) -> np.ndarray:
-        """(k, n, n) share of crisis damage that gets through each pair: the smallest share any
-        structure lets through."""
+    def damage_through(self, rows: np.ndarray, slots: np.ndarray, n: int) -> np.ndarray:
+        """(h, n, n) share of the damage of each hit (replicate ``rows[h]``, slot ``slots[h]``)
+        that gets through each pair: the smallest share any structure lets through (so a second
+        forum over the same pair and topic adds nothing unless it is stronger: diminishing returns)."""
         through = np.ones((len(rows), n, n))
         for s in self._with["damage_through"]:
-            share = s.effect.damage_through(s, rows)
+            share = s.effect.damage_through(s, rows, slots)
             if share is not None:
                 through = np.minimum(through, share)
         return through

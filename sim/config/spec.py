@@ -52,6 +52,7 @@ class Dynamics:
     trust_high: float
     bloc_attribution: float
     social_influence: bool
+    influence_capability_exponent: float
     threat_adjustment: float
     threat_posture_weight: float
     threat_mistrust_weight: float
@@ -205,7 +206,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         start=start,
         horizon=horizon,
         initial=initial_matrices(s, roster),
-        influence=tuple(influence_weights(roster)) if dynamics.social_influence else (),
+        influence=tuple(influence_weights(roster, dynamics.influence_capability_exponent)) if dynamics.social_influence else (),
         same_bloc=bloc_masks(roster),
         attribution=attribution_matrix(roster, dynamics.bloc_attribution),
         key_dyads=tuple(key_dyads),

@@ -326,6 +326,100 @@ def treaty_statistic(runs: Runs, level: float) -> list[Measure]:
     return [web, attempts]
 
 
+# The treaty at equal content (issue 10, part 6): the Medvedev treaty (treaty_track) against the
+# same effects enacted as separate moves (scenarios/treaty_content_as_moves.yaml), and the
+# sensitivity of the treaty's agreement and of the web-minus-treaty gap to the negotiation
+# parameters. Outcome: mean East-West trust at the horizon, the mean of the six key dyads
+# between Russia and NATO, the EU and the USA, both directions.
+EAST_WEST = ("trust_RUS_NATO", "trust_NATO_RUS", "trust_RUS_EU", "trust_EU_RUS", "trust_RUS_USA", "trust_USA_RUS")
+TREATY = "medvedev_treaty"
+TREATY_PARTS = ("treaty_freeze", "treaty_pledge", "treaty_conference")
+# (name, low label, high label, Hydra overrides at low and at high (every arm), edits of the treaty
+# arm at low and at high); the default value is one of the two or in between: max_attempts 3
+# (default) vs 10, concession_step 0 vs 0.2 (default 0.1), the treaty's ratification_cost 0 vs 0.6
+# (its own 0.3). Ratification is reached only where the parties agree, which at max_attempts 3
+# never happens (the cost would then change nothing by construction): its rows run at
+# max_attempts 10, in every arm.
+ATTEMPTS_10 = ("negotiation.max_attempts=10",)
+SENSITIVITY = (
+    ("max_attempts", "3", "10", (), ATTEMPTS_10, (), ()),
+    ("concession_step", "0", "0.2", ("negotiation.concession_step=0.0",), ("negotiation.concession_step=0.2",), (), ()),
+    ("ratification_cost", "0", "0.6", ATTEMPTS_10, ATTEMPTS_10, ((f"moves.{TREATY}.ratification_cost", 0.0),),
+     ((f"moves.{TREATY}.ratification_cost", 0.6),)),
+)
+
+
+def east_west(r: ArmResult) -> np.ndarray:
+    """Per replicate: mean trust at the horizon over the six Russia <-> NATO, EU, USA dyads."""
+    return np.mean([final(r, c) for c in EAST_WEST], axis=0)
+
+
+def all_agreed(r: ArmResult, moves: tuple[str, ...]) -> np.ndarray:
+    return np.logical_and.reduce([agreed(r, m) for m in moves])
+
+
+def _ci(d: dict) -> str:
+    return f"{d['effect']:+.4f} [{d['ci_low']:+.4f}, {d['ci_high']:+.4f}]"
+
+
+def equal_content_statistic(runs: Runs, level: float) -> list[Measure]:
+    """The treaty and its content as separate moves, each against the bare baseline and against
+    each other, on mean East-West trust at the horizon; and the share of runs in which all the
+    content was agreed (one treaty vs all three moves), paired by replicate."""
+    base, treaty, moves = runs["baseline"], runs["treaty"], runs["moves"]
+    y = "east_west_trust"
+    t_ok, m_ok = agreed(treaty, TREATY), all_agreed(moves, TREATY_PARTS)
+    parts = ", ".join(f"{p} {agreed(moves, p).mean():.3f}" for p in TREATY_PARTS)
+    share = paired_effect(m_ok.astype(float), t_ok.astype(float), level)
+    return [
+        paired(east_west(treaty), east_west(base), level, y, "treaty_track | baseline_2010", share_a=float(t_ok.mean()),
+               case="treaty_effect", detail=f"treaty agreed in {t_ok.mean():.3f} of runs"),
+        paired(east_west(moves), east_west(base), level, y, "treaty_content_as_moves | baseline_2010",
+               share_a=float(m_ok.mean()), case="moves_effect",
+               detail=f"all three agreed in {m_ok.mean():.3f}; each: {parts}"),
+        paired(east_west(moves), east_west(treaty), level, y, "treaty_content_as_moves | treaty_track",
+               share_a=float(m_ok.mean()), share_b=float(t_ok.mean()), case="moves_minus_treaty",
+               detail=f"all content agreed: moves {m_ok.mean():.3f} vs treaty {t_ok.mean():.3f}, difference {_ci(share)}"),
+        paired(m_ok.astype(float), t_ok.astype(float), level, "all content agreed",
+               "treaty_content_as_moves (all three) | treaty_track", share_a=float(m_ok.mean()),
+               share_b=float(t_ok.mean()), case="share_agreed", detail=f"each move: {parts}"),
+    ]
+
+
+def sensitivity_arms() -> dict[str, Arm]:
+    arms = {}
+    for name, _, _, lo_over, hi_over, lo_edits, hi_edits in SENSITIVITY:
+        for level, over, edits in (("lo", lo_over, lo_edits), ("hi", hi_over, hi_edits)):
+            arms[f"{name}_{level}_treaty"] = Arm(scenario="treaty_track", start=None, overrides=over, edits=edits)
+            # the edits are the treaty's own (ratification): the web and the separate moves have none
+            arms[f"{name}_{level}_web"] = Arm(scenario="incremental_web", start=None, overrides=over)
+            arms[f"{name}_{level}_moves"] = Arm(scenario="treaty_content_as_moves", start=None, overrides=over)
+    return arms
+
+
+def sensitivity_statistic(runs: Runs, level: float) -> list[Measure]:
+    """Per negotiation parameter, high minus low setting, paired by replicate: the treaty's share
+    agreed, the gap incremental_web - treaty_track and the gap treaty_content_as_moves -
+    treaty_track in mean East-West trust at the horizon."""
+    out = []
+    for name, lo, hi, *_ in SENSITIVITY:
+        r = {k: runs[f"{name}_{k}"] for k in ("lo_treaty", "hi_treaty", "lo_web", "hi_web", "lo_moves", "hi_moves")}
+        a_lo, a_hi = agreed(r["lo_treaty"], TREATY), agreed(r["hi_treaty"], TREATY)
+        out.append(paired(a_hi.astype(float), a_lo.astype(float), level, f"agreed_{TREATY}",
+                          f"{name} {hi} | {lo} (treaty's share agreed)", share_a=float(a_hi.mean()),
+                          share_b=float(a_lo.mean()), case=f"{name}:treaty_share",
+                          detail=f"treaty agreed {a_lo.mean():.3f} ({name} {lo}) -> {a_hi.mean():.3f} ({hi})"))
+        for other, label in (("web", "incremental_web"), ("moves", "treaty_content_as_moves")):
+            g_lo = east_west(r[f"lo_{other}"]) - east_west(r["lo_treaty"])
+            g_hi = east_west(r[f"hi_{other}"]) - east_west(r["hi_treaty"])
+            e_lo, e_hi = paired_effect(g_lo, np.zeros_like(g_lo), level), paired_effect(g_hi, np.zeros_like(g_hi), level)
+            out.append(paired(g_hi, g_lo, level, "east_west_trust", f"{name} {hi} | {lo} ({label} - treaty_track)",
+                              a_value=float(g_hi.mean()), b_value=float(g_lo.mean()), share_a=float(a_hi.mean()),
+                              share_b=float(a_lo.mean()), case=f"{name}:{other}_minus_treaty",
+                              detail=f"{label} - treaty_track: {_ci(e_lo)} ({name} {lo}) -> {_ci(e_hi)} ({hi})"))
+    return out
+
+
 NRC_ZERO_COST = (("moves.nrc.cost", 0.0), ("moves.nrc.effects.*.cost", 0.0), ("moves.nrc.effects.*.contact_cost", 0.0))
 NRC_CHANNEL = {"type": "channel", "name": "nrc", "members": ["NATO", "RUS"], "contact_cost": 0.004,
                "crisis_dampening": 0.5}
@@ -360,6 +454,18 @@ FACTS: list[Fact] = [
           "attempts3": Arm(("medvedev_treaty",), overrides=("negotiation.max_attempts=3",)),
           "attempts10": Arm(("medvedev_treaty",), overrides=("negotiation.max_attempts=10",))},
          treaty_statistic, "report"),
+    Fact("treaty_equal_content", "the Medvedev treaty (one text: 14 veto players, ratification by the USA and the EU "
+         "members) vs the same content as three separate moves (scenarios/treaty_content_as_moves.yaml), on mean "
+         "East-West trust at the horizon and the share of runs in which all the content is agreed (reported, no "
+         "pass or fail)",
+         {"baseline": Arm(scenario="baseline_2010"), "treaty": Arm(scenario="treaty_track", start=None),
+          "moves": Arm(scenario="treaty_content_as_moves", start=None)},
+         equal_content_statistic, "report"),
+    Fact("treaty_sensitivity", "the treaty's share agreed and the incremental_web - treaty_track and "
+         "treaty_content_as_moves - treaty_track gaps in mean East-West trust, high minus low setting of "
+         "negotiation.max_attempts (3 vs 10), negotiation.concession_step (0 vs 0.2) and the treaty's "
+         "ratification_cost (0 vs 0.6, at max_attempts 10 so that ratification is reached) (reported, no pass or fail)",
+         sensitivity_arms, sensitivity_statistic, "report"),
 ]
 
 

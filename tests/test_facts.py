@@ -25,9 +25,12 @@ def settings(**kw) -> dict:
     return {**cfg, **kw}
 
 
+REPORT_ROWS = {"treaty": 2, "treaty_equal_content": 4, "treaty_sensitivity": 3 * len(F.SENSITIVITY)}
+
+
 def expected_rows() -> int:
-    """One row per fact, one per option for attribution, two for the treaty report."""
-    return len(F.FACTS) - 2 + len(F.involving_west()) + 2
+    """One row per fact, one per option for attribution, and the treaty reports' rows."""
+    return len(F.FACTS) - 1 - len(REPORT_ROWS) + len(F.involving_west()) + sum(REPORT_ROWS.values())
 
 
 def test_report_of_three_facts_runs_end_to_end(tmp_path):
@@ -49,15 +52,42 @@ def test_report_runs_end_to_end_and_writes_the_declared_table(tmp_path):
     assert len(written) == len(facts) == expected_rows()
     counts = written["fact"].astype(str).value_counts()
     assert counts["attribution"] == len(F.involving_west())
-    assert all(counts[f.name] == 1 for f in F.FACTS if f.name not in ("attribution", "treaty"))
+    assert all(counts[f.name] == 1 for f in F.FACTS if f.name != "attribution" and f.name not in REPORT_ROWS)
+    assert all(counts[name] == rows for name, rows in REPORT_ROWS.items())
     assert set(written.loc[written["fact"] == "attribution", "case"]) == set(F.involving_west())
     assert set(written["verdict"].astype(str)) <= {"PASS", "FAIL", "REPORT"}
-    assert (written.loc[written["fact"] == "treaty", "verdict"] == "REPORT").all()
+    assert (written.loc[written["fact"].isin(list(REPORT_ROWS)), "verdict"] == "REPORT").all()
     assert (written["n"] > 0).all() and (written["replicates"] == 20).all()
     assert {p.name for p in (tmp_path / "facts").iterdir()} >= {"facts.parquet", "facts.csv", "config.yaml",
                                                               "metadata.json"}
     text = F.format_facts(facts)
     assert "cheap_talk" in text and "judged rows pass" in text
+
+
+def test_treaty_comparison_at_equal_content_and_its_sensitivity_are_computed_and_well_formed():
+    """The treaty vs its content as separate moves, and the sensitivity rows (max_attempts,
+    concession_step, ratification_cost): every row computed, REPORT, with a finite effect and CI
+    and agreement shares in [0, 1]; not judged on direction."""
+    names = ["treaty_equal_content", "treaty_sensitivity"]
+    cfg = settings(facts=names, replicates=12, horizon=36)
+    built = F.validate(cfg)
+    # arms shared between the two facts (the default treaty_track, the web, the moves) run once
+    assert built["facts"]["treaty_equal_content"]["treaty"] == built["facts"]["treaty_sensitivity"]["max_attempts_lo_treaty"]
+    assert built["facts"]["treaty_sensitivity"]["ratification_cost_lo_web"] \
+        == built["facts"]["treaty_sensitivity"]["ratification_cost_hi_web"] \
+        == built["facts"]["treaty_sensitivity"]["max_attempts_hi_web"]
+    facts = F.measure(cfg, built)
+    assert list(facts["fact"].astype(str)) == [n for n in names for _ in range(REPORT_ROWS[n])]
+    assert list(facts["case"]) == ["treaty_effect", "moves_effect", "moves_minus_treaty", "share_agreed"] + [
+        f"{p}:{c}" for p, *_ in F.SENSITIVITY for c in ("treaty_share", "web_minus_treaty", "moves_minus_treaty")]
+    assert (facts["verdict"] == "REPORT").all() and (facts["n"] == 12).all()
+    for col in ("effect", "ci_low", "ci_high"):
+        assert np.isfinite(facts[col]).all(), col
+    assert (facts["ci_low"] <= facts["effect"] + 1e-12).all() and (facts["effect"] <= facts["ci_high"] + 1e-12).all()
+    shares = facts[["share_a", "share_b"]].to_numpy().ravel()
+    shares = shares[np.isfinite(shares)]
+    assert shares.size and ((shares >= 0) & (shares <= 1)).all()
+    assert "treaty_sensitivity [max_attempts:treaty_share]" in F.format_facts(facts)
 
 
 def test_identical_arms_give_an_effect_of_exactly_zero(monkeypatch):

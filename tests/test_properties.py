@@ -53,6 +53,7 @@ def dynamics_params(draw) -> dict:
         "trust_bounds": [low, high],
         "bloc_attribution": draw(unit),
         "social_influence": draw(st.booleans()),
+        "influence_capability_exponent": draw(st.floats(0.0, 5.0)),
         "threat_adjustment": draw(unit),
         "threat_posture_weight": draw(unit),
         "threat_mistrust_weight": draw(unit),

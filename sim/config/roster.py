@@ -180,22 +180,33 @@ def _check_acyclic(roster: Roster) -> None:
         visit(a.index, (a.index,))
 
 
-def influence_weights(roster: Roster) -> list[tuple[int, int, float]]:
-    """Sparse Friedkin-Johnsen weights (i, m, w): row-stochastic over i's bloc peers.
+def influence_weights(roster: Roster, capability_exponent: float) -> list[tuple[int, int, float]]:
+    """Sparse Friedkin-Johnsen weights (i, m, w): row-stochastic over i's bloc peers, following ties.
 
-    An actor in several influencing blocs splits its attention equally between them; within a
-    bloc, every member (itself included) has equal weight. Actors in no bloc are absent.
+    The tie between i and a peer m is their shared influencing blocs: an actor in several blocs
+    splits its attention equally between them (1/n_i each), and within a bloc b it weighs each
+    member m (itself included) by m's capability to the power ``capability_exponent`` (a):
+
+        W[i, m] = sum over influencing blocs b containing i and m of
+                  (1 / n_i) * c_m ** a / sum_{m' in b} c_m' ** a
+
+    (capabilities floored at 1e-6, as in the capability-weighted vote). a = 0 gives every member
+    of a bloc an equal share; a = 1 makes a member's pull proportional to its capability, so in
+    the CSTO Kyrgyzstan (0.02) weighs Russia (0.8) 40 times more than Russia weighs it. Actors in
+    no bloc are absent. Built once per spec (docs/model.md, section 7.2 (b)).
     """
     blocs = [[roster.index(m) for m in c.members if not roster[m].is_composite] for c in roster.composites() if c.influence]
+    pull = np.maximum(roster.capability, 1e-6) ** float(capability_exponent)
     weights: dict[tuple[int, int], float] = {}
     share: dict[int, int] = {}
     for bloc in blocs:
         for i in bloc:
             share[i] = share.get(i, 0) + 1
     for bloc in blocs:
+        mass = float(sum(pull[m] for m in bloc))
         for i in bloc:
             for m in bloc:
-                weights[(i, m)] = weights.get((i, m), 0.0) + 1.0 / (share[i] * len(bloc))
+                weights[(i, m)] = weights.get((i, m), 0.0) + float(pull[m]) / (share[i] * mass)
     return [(i, m, w) for (i, m), w in sorted(weights.items())]
 
 

@@ -119,6 +119,14 @@ class DynamicsConfig:
     social_influence: bool = param(
         True, doc="Friedkin-Johnsen influence among members of composites with `influence: true`",
         source="Friedkin and Johnsen (switch)")
+    influence_capability_exponent: float = param(
+        1.0, low=0.0, high=5.0, doc="Friedkin-Johnsen weights follow ties: within each influencing bloc an actor "
+        "weighs a co-member m (itself included) by capability_m ** exponent, normalised over the bloc; an actor in "
+        "several blocs splits its attention equally between them. 0 gives every member an equal share; 1 makes "
+        "pull proportional to capability (Russia 0.8 vs Kyrgyzstan 0.02 in the CSTO)",
+        source="judgement: French (1956) and Friedkin (1998) ground interpersonal influence in bases of social "
+        "power; 1 weighs members by the same capability that weights the CSTO's majority vote (roster). 0 restores "
+        "the equal shares of earlier versions.")
     threat_adjustment: float = param(
         0.1, **UNIT, doc="threat perception moves this share of the way towards its target each month",
         source="half-life ~7 months")

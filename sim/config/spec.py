@@ -58,6 +58,7 @@ class Dynamics:
     bloc_attribution: float
     member_attribution: float
     social_influence: bool
+    influence_capability_exponent: float
     threat_adjustment: float
     threat_posture_weight: float
     threat_mistrust_weight: float
@@ -228,7 +229,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         horizon=horizon,
         initial=(initial := initial_matrices(s, roster)),
         type_prior=compile_type_prior(s, roster, initial["trust"]),
-        influence=tuple(influence_weights(roster)) if dynamics.social_influence else (),
+        influence=tuple(influence_weights(roster, dynamics.influence_capability_exponent)) if dynamics.social_influence else (),
         same_bloc=bloc_masks(roster),
         attribution=attribution_matrix(roster, dynamics.bloc_attribution, dynamics.member_attribution),
         key_dyads=tuple(key_dyads),

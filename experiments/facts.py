@@ -258,6 +258,40 @@ def drift_statistic(runs: Runs, level: float) -> list[Measure]:
     return [m]
 
 
+def _log_odds(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 1e-9, 1 - 1e-9)
+    return np.log(x) - np.log1p(-x)
+
+
+def spiral_statistic(runs: Runs, level: float) -> list[Measure]:
+    """The build-up's effect on Russia's log-odds of trust in NATO (the scale on which evidence
+    adds up), in a calm start and in one where Russia already feels threatened; and the
+    difference between the two (more negative when threatened: Jervis)."""
+    y = "trust_RUS_NATO"
+
+    def effect(arm: str, base: str) -> np.ndarray:
+        return _log_odds(final(runs[arm], y)) - _log_odds(final(runs[base], y))
+
+    calm, feared = effect("buildup", "baseline"), effect("threatened_buildup", "threatened")
+    zero = np.zeros_like(calm)
+    return [paired(calm, zero, level, f"logit {y}", "build-up | none (calm start)", case="calm"),
+            paired(feared, zero, level, f"logit {y}", "build-up | none (threatened start)", case="threatened"),
+            paired(feared, calm, level, f"logit {y}", "effect when threatened | effect when calm",
+                   case="threatened_minus_calm")]
+
+
+def reassurance_statistic(runs: Runs, level: float) -> list[Measure]:
+    """A verified end of contingency planning (option 5, in the replicates where it was agreed and
+    still in force at the horizon): trust in both directions against the same seeds without it."""
+    arm, base = runs["no_contingency"], runs["baseline"]
+    live = agreed(arm, "no_contingency")
+    out = []
+    for y, case in (("trust_RUS_NATO", "RUS_in_NATO"), ("trust_NATO_RUS", "NATO_in_RUS")):
+        out.append(paired(final(arm, y)[live], final(base, y)[live], level, y, "no_contingency | none (where agreed)",
+                          case=case, share_a=float(live.mean())))
+    return out
+
+
 def attribution_arms() -> dict[str, Arm]:
     arms = {"baseline": Arm()}
     for option in involving_west():
@@ -420,13 +454,19 @@ def sensitivity_statistic(runs: Runs, level: float) -> list[Measure]:
     return out
 
 
-NRC_ZERO_COST = (("moves.nrc.cost", 0.0), ("moves.nrc.effects.*.cost", 0.0), ("moves.nrc.effects.*.contact_cost", 0.0))
+# talk only: every act free and no structure acting on crises (a forum's crisis dampening is an
+# institution, not talk: second_forum measures it)
+NRC_ZERO_COST = (("moves.nrc.cost", 0.0), ("moves.nrc.effects.*.cost", 0.0), ("moves.nrc.effects.*.contact_cost", 0.0),
+                 ("moves.nrc.effects.*.crisis_dampening", 0.0))
+BUILDUP = {"title": "NATO build-up against Russia", "proposer": "NATO", "consent": [], "start": 1, "cost": 0.0,
+           "effects": [{"type": "arming", "senders": ["NATO"], "targets": ["RUS"], "level": 0.9}]}
+THREATENED = {"from": ["RUS"], "to": ["NATO"], "value": 0.3, "why": "facts: Russia already feels threatened by NATO"}
 NRC_CHANNEL = {"type": "channel", "name": "nrc", "members": ["NATO", "RUS"], "contact_cost": 0.004,
                "crisis_dampening": 0.5}
 
 FACTS: list[Fact] = [
-    Fact("cheap_talk", "a zero-cost version of a move (the NRC with cost 0 and every effect's cost and contact "
-         "cost 0) changes Russia's trust in NATO by less than 0.005",
+    Fact("cheap_talk", "a zero-cost version of a move (the NRC with cost 0, every effect's cost and contact "
+         "cost 0, and no crisis dampening: talk alone) changes Russia's trust in NATO by less than 0.005",
          {"baseline": Arm(), "free": Arm(("nrc",), edits=NRC_ZERO_COST)},
          difference("free", "baseline", "trust_RUS_NATO"), "abs_below", 0.005),
     Fact("cost", "a costlier version of the same conciliatory move (the NRC at cost 0.4 vs 0.1) is agreed less "
@@ -434,10 +474,15 @@ FACTS: list[Fact] = [
          {"baseline": Arm(), "cheap": Arm(("nrc",), edits=(("moves.nrc.cost", 0.1),)),
           "costly": Arm(("nrc",), edits=(("moves.nrc.cost", 0.4),))},
          cost_statistic, "above", 0.0),
-    Fact("spiral", "a posture build-up (NATO's posture towards Russia from 0.3 to 0.9) lowers Russia's trust in NATO",
-         {"baseline": Arm(), "buildup": Arm(edits=(("scenario.posture.rules.+", {
-             "from": ["NATO"], "to": ["RUS"], "value": 0.9, "why": "facts: a posture build-up"}),))},
-         difference("buildup", "baseline", "trust_RUS_NATO"), "below", 0.0),
+    Fact("spiral", "a posture build-up (NATO arming against Russia from month 1: its posture floor from 0.3 to 0.9) "
+         "lowers Russia's trust in NATO, more when Russia already feels threatened (log-odds)",
+         {"baseline": Arm(), "buildup": Arm(edits=(("moves.buildup", BUILDUP),)),
+          "threatened": Arm(edits=(("scenario.irritants.rules.+", THREATENED),)),
+          "threatened_buildup": Arm(edits=(("scenario.irritants.rules.+", THREATENED), ("moves.buildup", BUILDUP)))},
+         spiral_statistic, "below", 0.0),
+    Fact("reassurance", "a verified end of hostile contingency planning (option 5) raises trust in both directions",
+         {"baseline": Arm(), "no_contingency": Arm(("no_contingency",))},
+         reassurance_statistic, "above", 0.0),
     Fact("attribution", "every option that involves NATO or EU members changes Russia's trust in NATO or the EU "
          "(no exact zeros from missing attribution)",
          attribution_arms, attribution_statistic, "nonzero", 0.0),

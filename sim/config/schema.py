@@ -82,9 +82,9 @@ class DynamicsConfig:
         source="Selten's (1975) trembling hand; judgement: 2% (domestic politics, timing) bounds one act's "
         "log likelihood ratio at log 99 = 4.6, the half-width of the trust bounds, so no single act settles a type")
     hostile_sensitivity: float = param(
-        2.0, low=0.0, high=20.0, doc="observed conflict (a crisis's blame): odds of trust fall by "
-        "exp(-hostile_sensitivity * severity)", source="judgement: a severity-0.6 escalation cuts the odds of the "
-        "blamed side's trust by 0.3x (docs/model.md, Crises)")
+        1.0, low=0.0, high=20.0, doc="weight of the evidence a crisis carries (its log likelihood ratio, "
+        "docs/model.md §7.5): 1 is Bayes' rule, above 1 over-reads crises", source="Bayes' rule (1); the "
+        "attribution bias (crises.attribution_bias) is the model's one departure from it in crises")
     spiral_bias: float = param(
         0.5, **UNIT, doc="an observer with threat perception P towards the sender credits only "
         "(1 - spiral_bias * P) of a conciliatory signal", source="Jervis' spiral model (1976); 0.5: a fully threatened "
@@ -196,10 +196,16 @@ class CrisesConfig:
     suspension_base: float = param(
         0.8, **UNIT, doc="scales the probability that an escalation suspends a channel (see suspension_months)",
         source="judgement: a channel among members who distrust each other is almost surely suspended")
+    escalation_type_ratio: float = param(
+        3.0, low=1.0, high=20.0, doc="an expansionist side of a conflict escalates it this many times as often as a "
+        "security seeker (so an escalation is evidence against the sides, a contained crisis evidence for them)",
+        source="judgement (Kydd 2005: expansionists exploit opportunities that security seekers let pass): 3; "
+        "1 makes escalations uninformative")
     attribution_bias: float = param(
-        2.0, low=0.0, high=10.0, doc="onlookers blame an involved actor j in proportion to (1 - trust in j) ** "
-        "attribution_bias; 0 is neutral (everyone blames every involved actor equally); 1 already blames "
-        "the distrusted more, in proportion to mistrust; above 1 more so",
+        2.0, low=0.0, high=10.0, doc="onlookers read bad news about an involved actor j (an escalation) with weight "
+        "(1 - trust in j) ** attribution_bias and good news (a contained crisis) with weight (trust in j) ** "
+        "attribution_bias; 0 is neutral (everyone reads every side's evidence in full); 1 already blames the "
+        "distrusted and credits friends in proportion; above 1 more so",
         source="Fundamental attribution error / motivated reasoning (Mercer 1996, Reputation and Int. Politics): "
         "2 lets allies give Russia (or the West) the benefit of the doubt (trust 0.7 -> weight 0.09) while "
         "adversaries blame it almost fully (trust 0.2 -> 0.64).")

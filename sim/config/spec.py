@@ -96,6 +96,7 @@ class ModelSpec:
     suspension_months: int
     suspension_base: float
     attribution_bias: float
+    escalation_type_ratio: float
     scenario_name: str
     start: tuple[int, int]
     horizon: int
@@ -224,6 +225,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         suspension_months=crises["suspension_months"],
         suspension_base=crises["suspension_base"],
         attribution_bias=crises["attribution_bias"],
+        escalation_type_ratio=crises["escalation_type_ratio"],
         scenario_name=scenario_name,
         start=start,
         horizon=horizon,

@@ -78,7 +78,7 @@ class Engine:
         tile = lambda a: np.repeat(a[None], R, axis=0)  # noqa: E731
         self.state = State(
             own=tile(eq["own"]), prior=eq["own"].copy(), social=tile(eq["social"]), trust=tile(eq["trust"]),
-            threat=tile(eq["threat"]), posture=tile(eq["posture"]), grievance=spec.initial["posture"].copy(),
+            threat=tile(eq["threat"]), posture=tile(eq["posture"]), grievance=tile(spec.initial["posture"]),
             irritant_floor=tile(spec.initial["irritant"]), irritant=np.zeros((R, n, n)), ceiling=np.ones((R, n, n)),
             seeker=draw_types(self.seeds, spec.type_prior),
         )
@@ -145,6 +145,9 @@ class Engine:
 
     def release_posture_caps(self) -> None:
         self.beliefs.release_posture_caps()
+
+    def raise_posture_floor(self, rows, senders, targets, level: float) -> None:
+        self.beliefs.raise_posture_floor(rows, senders, targets, level)
 
     def end_move(self, rows, move) -> None:
         self.book.status[rows, move.index] = MoveStatus.ENDED

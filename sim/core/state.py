@@ -52,7 +52,7 @@ class State:
     trust: np.ndarray  # (R, n, n) sigmoid(social)
     threat: np.ndarray  # (R, n, n)
     posture: np.ndarray  # (R, n, n)
-    grievance: np.ndarray  # (n, n) Richardson floor of posture
+    grievance: np.ndarray  # (R, n, n) Richardson floor of posture (the scenario's; raised by arming)
     irritant_floor: np.ndarray  # (R, n, n) standing irritants (scenario; relieved by reassurance)
     irritant: np.ndarray  # (R, n, n) decaying irritant load from moves
     ceiling: np.ndarray  # (R, n, n) posture caps from commitments in force

@@ -68,6 +68,10 @@ class World(Protocol):
     def release_posture_caps(self) -> None:
         """Lift the caps at the start of a month."""
 
+    def raise_posture_floor(self, rows, senders, targets, level: float) -> None:
+        """Raise the Richardson floor of the senders' postures towards the targets to at least
+        ``level`` for good (an arming programme): postures climb towards it month by month."""
+
     def end_move(self, rows, move) -> None:
         """The move stops acting in ``rows`` (a breached commitment)."""
 

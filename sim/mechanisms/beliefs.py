@@ -33,7 +33,6 @@ class Beliefs:
             "cT": d.threat_mistrust_weight * np.broadcast_to(cap, (n, n)),
             "neg_cT": -d.threat_mistrust_weight * cap, "cA": d.threat_posture_weight * cap,
             "react": d.posture_reactivity * (0.5 + roster.hawkishness),
-            "fatigue_floor": d.posture_fatigue * state.grievance,
             "infl_rows": np.asarray(infl_rows, dtype=np.int64), "infl_weights": np.ascontiguousarray(infl_weights),
             "stubbornness": roster.stubbornness[infl_rows].astype(np.float64),
             "same_bloc": np.ascontiguousarray(spec.same_bloc[infl_rows]),
@@ -58,7 +57,7 @@ class Beliefs:
         # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
         kernels.threat_posture_step(self._buf32, s.trust, self.threat_base(), s.irritant, 1.0 - d.irritant_decay,
                                     self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
-                                    s.posture, k["react"], d.posture_fatigue, k["fatigue_floor"], s.ceiling,
+                                    s.posture, k["react"], d.posture_fatigue, s.grievance, s.ceiling,
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
                                     s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds)
 
@@ -88,6 +87,10 @@ class Beliefs:
         block = (np.asarray(rows)[:, None], np.asarray(observers)[None, :], np.asarray(targets)[None, :])
         self.ceiling_active = True
         self.state.ceiling[block] = np.minimum(self.state.ceiling[block], cap)
+
+    def raise_posture_floor(self, rows, senders, targets, level: float) -> None:
+        block = np.ix_(np.asarray(rows), list(senders), list(targets))
+        self.state.grievance[block] = np.maximum(self.state.grievance[block], level)
 
     def release_posture_caps(self) -> None:
         """Lift last month's caps; the commitments in force set them again."""

@@ -134,8 +134,27 @@ class CrisisTable:
     the replicates they hit instead of one pass per slot (the ensemble's former hot spot)."""
 
     def __init__(self, slots: tuple[CrisisSlot, ...], n: int, territory_position: Mapping[int, int],
-                 attribution_bias: float):
+                 attribution_bias: float, type_prior: np.ndarray | None = None, escalation_type_ratio: float = 1.0):
         self.slots = slots
+        self.n = n
+        self.type_prior = np.full(n, 0.5) if type_prior is None else np.asarray(type_prior, dtype=np.float64)
+        self.ratio = float(escalation_type_ratio)
+        # per slot: its sides (a then b), and for each target j where its evidence comes from:
+        # k >= 0 the k-th side, -1 / -2 the mean of side a / b (a bloc credited for its members), -3 none
+        self.sides = [tuple(sl.side_a) + tuple(sl.side_b) for sl in slots]
+        self.target_code = np.full((len(slots), n), -3, dtype=np.int64)
+        for k, sl in enumerate(slots):
+            if not sl.conflict:
+                continue
+            for pos, j in enumerate(self.sides[k]):
+                self.target_code[k, j] = pos
+            weighted = (sl.fixed_blame + sl.attributive).any(axis=0)
+            for j in np.flatnonzero(weighted & (self.target_code[k] == -3)):
+                credited_by_a = sl.fixed_blame[list(sl.side_b), j].any() if sl.side_b else False
+                self.target_code[k, j] = -1 if credited_by_a else -2
+        # expected escalation propensity of a slot's sides under the type prior, per unit p_side
+        self.norm = np.array([sum(self.type_prior[j] + (1.0 - self.type_prior[j]) * self.ratio for j in sd) or 1.0
+                              for sd in self.sides])
         self.size = S = len(slots)
         param = lambda name: np.array([getattr(s, name) for s in slots], dtype=np.float64)  # noqa: E731
         self.base_rate, self.threat_sensitivity = param("base_rate"), param("threat_sensitivity")
@@ -206,7 +225,8 @@ class Crises:
 
     def __init__(self, spec, seeds: np.ndarray, territory_position: Mapping[int, int]):
         self.enabled = bool(spec.crises_enabled and spec.slots)
-        self.table = CrisisTable(spec.slots, spec.roster.n, territory_position, spec.attribution_bias)
+        self.table = CrisisTable(spec.slots, spec.roster.n, territory_position, spec.attribution_bias,
+                                 spec.type_prior, spec.escalation_type_ratio)
         # two uniforms per slot and month, drawn whether crises are enabled or not (common random numbers)
         self.stream = UniformStream(seeds, CRISIS, "", 2 * len(spec.slots))
 
@@ -259,11 +279,15 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     # (h, n, n) share of each hit's damage that gets through (channels damp only their topics)
     damp = st.damage_through(rows[hr], hs, world.n)
     if u_escalation is None:
-        escalated, p_esc, cover = hit.copy(), None, None
+        cover = None
+        base = np.clip(table.escalation * (1.0 + tens), 0.0, 1.0)
+        p_esc, escalated = None, hit.copy()
     else:
         cover = np.maximum(st.escalation_cover(rows), managed)
-        p_esc = np.clip(table.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
+        base = np.clip(table.escalation * (1.0 + tens) * (1.0 - cover), 0.0, 1.0)
+        p_esc = escalation_probability(table, base, world.state.seeker[rows])
         escalated = hit & table.can_escalate & (u_escalation < p_esc)
+    evidence = side_evidence(table, base, escalated, hr, hs)  # (h, n) log LR about each target
     struck = hit * (1.0 - managed)
     esc = escalated.astype(np.float64)
     severe = table.escalation_severity
@@ -274,12 +298,10 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     kernels.crisis_damage(
         state.own.reshape(R, -1), state.threat.reshape(R, -1), state.trust.reshape(R, -1),
         rows[hr].astype(np.int64), np.arange(hr.size, dtype=np.int64), hs.astype(np.int64), table.fixed, table.attributive,
-        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(hr.size, -1)),
-        crisis * (table.severity * table.blame)[hs],  # hostile evidence of the crises (damped)
-        escal * severe[hs],  # ... of the escalations (undamped)
+        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(hr.size, -1)), evidence,
         crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs],  # threat added
         escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs],
-        d.hostile_sensitivity, world.logit_bounds[0])
+        d.hostile_sensitivity, *world.logit_bounds)
     world.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
     world.count("crises", rows, hit.sum(axis=1))
     world.count("escalations", rows, escalated.sum(axis=1))
@@ -294,6 +316,54 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
                       assisted)
     for k in np.flatnonzero(escalated.any(axis=0)):
         st.after_escalation(world, rows[escalated[:, k]], table.slots[k].involved, step)
+
+
+def escalation_probability(table: CrisisTable, base: np.ndarray, seeker: np.ndarray) -> np.ndarray:
+    """(k, S) probability that a hit conflict escalates: each side j escalates with e_j = p_side
+    (a security seeker) or min(ratio * p_side, 1) (an expansionist), p_side = base / norm so that
+    the expected sum over the sides under the type prior is ``base``; the conflict escalates if
+    any side does: 1 - prod_j (1 - e_j)."""
+    out = np.zeros_like(base)
+    for k in np.flatnonzero(table.can_escalate):
+        p_side = base[:, k] / table.norm[k]
+        keep = np.ones(base.shape[0])
+        for j in table.sides[k]:
+            e = np.where(seeker[:, j], p_side, np.minimum(table.ratio * p_side, 1.0))
+            keep *= 1.0 - e
+        out[:, k] = 1.0 - keep
+    return out
+
+
+def side_evidence(table: CrisisTable, base: np.ndarray, escalated: np.ndarray, hr: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """(h, n) log likelihood ratio (seeker : expansionist) each hit carries about each target,
+    as every observer knows the escalation model: a contained conflict
+    log(1 - e_S) - log(1 - e_E) > 0 for each side; an escalated one
+    log(1 - (1 - e_S) Q_j) - log(1 - (1 - e_E) Q_j) < 0, Q_j the chance that no other side
+    escalates under the type prior. Blocs credited for a side read that side's mean evidence."""
+    out = np.zeros((hr.size, table.n))
+    prior = table.type_prior
+    for k in np.unique(hs):
+        if not table.can_escalate[k]:
+            continue
+        at = np.flatnonzero(hs == k)
+        p_side = base[hr[at], k] / table.norm[k]
+        e_s, e_e = p_side, np.minimum(table.ratio * p_side, 1.0)
+        up = escalated[hr[at], k]
+        sides = table.sides[k]
+        free = np.stack([1.0 - (prior[o] * e_s + (1.0 - prior[o]) * e_e) for o in sides], axis=1)  # (m, sides)
+        ev = np.empty((at.size, len(sides)))
+        with np.errstate(divide="ignore"):
+            contained = np.log1p(-np.minimum(e_s, 1 - 1e-12)) - np.log1p(-np.minimum(e_e, 1 - 1e-12))
+            for pos in range(len(sides)):
+                q = np.prod(np.delete(free, pos, axis=1), axis=1)
+                esc = np.log(np.maximum(1.0 - (1.0 - e_s) * q, 1e-300)) - np.log(np.maximum(1.0 - (1.0 - e_e) * q, 1e-300))
+                ev[:, pos] = np.where(up, esc, contained)
+        n_a = len(table.slots[k].side_a)
+        code = table.target_code[k]
+        for j in np.flatnonzero(code != -3):
+            c = code[j]
+            out[at, j] = ev[:, c] if c >= 0 else (ev[:, :n_a].mean(axis=1) if c == -1 else ev[:, n_a:].mean(axis=1))
+    return out
 
 
 def _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):

@@ -659,8 +659,37 @@ class Conflict(Effect):
             raise ConfigError(f"{key}.site", f"no {self.crisis_type} site {self.site!r}", allowed)
 
 
+@dataclass(frozen=True)
+class Arming(Effect):
+    """A military build-up or hostile contingency planning aimed at the targets: the Richardson
+    floor of each sender's posture towards each target rises to ``level`` for good, so the
+    posture climbs towards it month by month, and every month's rise is an act the targets
+    observe (Jervis' spiral: sim/numerics/kernels.py threat_posture_step, docs/model.md §7.2).
+    It is the scenario's history, not a type's choice."""
+
+    type: ClassVar[str] = "arming"
+    fields: ClassVar[tuple[str, ...]] = ("senders", "targets", "level")
+    hostile: ClassVar[bool] = True
+    senders: tuple[int, ...] = ()
+    targets: tuple[int, ...] = ()
+    level: float = param(0.9, low=0.0, high=1.0, doc="the senders' posture floor towards the targets after the build-up",
+                         source="per move; 0.9: the issue's build-up test (NATO's posture towards Russia from 0.3 to 0.9)")
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Arming:
+        _check_fields(cfg, key, cls.fields)
+        senders = tuple(roster.index(s) for s in _ids(cfg, "senders", key, roster))
+        targets = tuple(roster.expand(_ids(cfg, "targets", key, roster), f"{key}.targets"))
+        if set(senders) & set(targets):
+            raise ConfigError(f"{key}.targets", "an actor cannot arm against itself", "actors other than the senders")
+        return cls(senders=senders, targets=targets, **check(cls, cfg, f"{key}."))
+
+    def on_enact(self, world, rows, move, draws) -> None:
+        world.raise_posture_floor(rows, self.senders, self.targets, self.level)
+
+
 EFFECT_TYPES: dict[str, type[Effect]] = {
-    t.type: t for t in (Signal, Irritant, Reassurance, Channel, Clause, Commitment, Mission, HumanSecurity, Conflict)
+    t.type: t for t in (Signal, Irritant, Reassurance, Channel, Clause, Commitment, Mission, HumanSecurity, Conflict, Arming)
 }
 
 

@@ -49,7 +49,7 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
 
 @njit(cache=True, nogil=True)
 def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
-                        adjustment, threat, posture, react, fatigue, fatigue_floor, ceiling, ceiling_active,
+                        adjustment, threat, posture, react, fatigue, grievance, ceiling, ceiling_active,
                         comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high):
     """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
     it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
@@ -80,7 +80,7 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
             k = react[i]
             for j in range(n):
                 push = threat[r, i, j] * k
-                a = posture[r, i, j] * ((1.0 - fatigue) - push) + push + fatigue_floor[i, j]
+                a = posture[r, i, j] * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j]
                 if a > 1.0:
                     a = 1.0
                 if ceiling_active and a > ceiling[r, i, j]:
@@ -173,15 +173,19 @@ def segment_means(values, index, starts, slots, scale, out):
 
 
 @njit(cache=True, nogil=True)
-def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, bias, through,
-                  evidence_damped, evidence_plain, fear_damped, fear_plain, hostile_sensitivity, low):
-    """The month's crisis damage (docs/model.md §7.5), per replicate: for each hit (row, slot) in
-    slot order, blame weights w = F_s + A_s (1 - T) ** b, summed as
-    loss += w (e_d D + e_p) and gain += w (f_d D + f_p); then L_own -= beta_h loss (floored at
-    the lower trust bound) and P += gain (capped at 1). ``hit_row`` indexes ``rows`` and is
-    sorted; ``through`` (k, n*n) is each listed replicate's channel dampening D."""
+def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, bias, through, evidence,
+                  fear_damped, fear_plain, weight, low, high):
+    """The month's crises (docs/model.md §7.5), per replicate: for each hit (row, slot) in slot
+    order and each pair x = (i, j), the hit's log likelihood ratio e about target j
+    (``evidence`` (h, n): a conflict contained or escalated, sim/mechanisms/crises.py) read with
+    weight w = F_s + A_s m ** b, m = 1 - T[i, j] for bad news (e < 0: the distrusted are
+    blamed) and T[i, j] for good news (friends are credited); bad news is damped by the
+    channels' D. gain += w_fear (f_d D + f_p) with w_fear = F_s + A_s (1 - T) ** b. Then
+    L_own += weight * sum, clipped to the trust bounds, and P += gain (capped at 1). ``hit_row``
+    indexes ``rows`` and is sorted; ``through`` (k, n*n) is each hit's channel dampening D."""
     P = own.shape[1]
-    loss = np.empty(P)
+    n = evidence.shape[1]
+    delta = np.empty(P)
     gain = np.empty(P)
     h = hit_row.shape[0]
     p = 0
@@ -189,24 +193,37 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
         q = hit_row[p]
         r = rows[q]
         for x in range(P):
-            loss[x] = 0.0
+            delta[x] = 0.0
             gain[x] = 0.0
         while p < h and hit_row[p] == q:
             s = hit_slot[p]
             for x in range(P):
-                w = fixed[s, x]
+                f = fixed[s, x]
                 a = attributive[s, x]
+                if f == 0.0 and a == 0.0:
+                    continue
+                d = through[p, x]
+                e = evidence[p, x % n]
+                t = trust[r, x]
                 if a != 0.0:
-                    m = 1.0 - trust[r, x]
-                    w += a * (m * m if bias == 2.0 else m ** bias)
-                if w != 0.0:
-                    d = through[q, x]
-                    loss[x] += w * (evidence_damped[p] * d + evidence_plain[p])
-                    gain[x] += w * (fear_damped[p] * d + fear_plain[p])
+                    m = 1.0 - t
+                    w_fear = f + a * (m * m if bias == 2.0 else m ** bias)
+                else:
+                    w_fear = f
+                if e < 0.0:
+                    delta[x] += w_fear * e * d
+                elif e > 0.0:
+                    w = f + a * (t * t if bias == 2.0 else t ** bias) if a != 0.0 else f
+                    delta[x] += w * e
+                gain[x] += w_fear * (fear_damped[p] * d + fear_plain[p])
             p += 1
         for x in range(P):
-            o = own[r, x] - hostile_sensitivity * loss[x]
-            own[r, x] = o if o > low else low
+            o = own[r, x] + weight * delta[x]
+            if o < low:
+                o = low
+            if o > high:
+                o = high
+            own[r, x] = o
             t = threat[r, x] + gain[x]
             threat[r, x] = t if t < 1.0 else 1.0
 

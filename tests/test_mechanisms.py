@@ -117,18 +117,32 @@ def test_cheap_talk_barely_moves_trust():
 
 
 # ------------------------------------------------------------------- observed conflict
-def test_observed_conflict_lowers_third_party_trust_in_the_sides():
-    """Frozen conflicts flare up every month: third parties blame both sides and trust them less."""
-    R, months = 200, 24
+def test_conflicts_are_read_by_bayes_rule():
+    """Frozen conflicts flare up every month; each side is a security seeker or an expansionist
+    with even odds. Where a side is an expansionist (escalating escalation_type_ratio times as
+    often) escalations pile up and third parties come to trust it less than where it is a
+    security seeker, whose contained flare-ups are good news. With escalation_type_ratio 1
+    escalations say nothing about types and trust stays as in a calm run."""
+    R, months = 400, 24
+    sides = ("RUS", "GEO", "AZE", "MDA", "ARM", "SOS", "ABK", "TRN", "NKR")
+
+    def arm(ratio: float = 3.0):
+        cfg = only_crisis(make_cfg(), "frozen_conflict_flareup", 1.0)
+        cfg["scenario"]["type_prior"] = {**cfg["scenario"]["type_prior"], **{a: 0.5 for a in sides}}
+        cfg["crises"]["escalation_type_ratio"] = ratio
+        cfg["crises"]["attribution_bias"] = 0.0
+        cfg["dynamics"]["posture_evidence"] = 0.0  # the evidence of the crises alone
+        return run(cfg, R, months=months)
+
     calm = run(make_cfg(crises=False), R, months=months)
-    war = run(only_crisis(make_cfg(), "frozen_conflict_flareup", 1.0), R, months=months)
+    read, blind = arm(), arm(ratio=1.0)
+    seeker = read.engine.state.seeker
     for observer in ("UKR", "NEU", "KAZ", "SRB"):
         for side in ("RUS", "GEO", "AZE", "MDA"):
-            drop = calm.trust(observer, side) - war.trust(observer, side)
-            assert (drop > 0).mean() > 0.95, (observer, side)
-            assert drop.mean() > 0.02, (observer, side)
-    # the parties themselves blame each other fully
-    assert (war.trust("GEO", "RUS") < calm.trust("GEO", "RUS")).all()
+            j = read.index(side)
+            t = read.trust(observer, side)
+            assert t[~seeker[:, j]].mean() < t[seeker[:, j]].mean() - 0.05, (observer, side)
+            np.testing.assert_allclose(blind.trust(observer, side), calm.trust(observer, side), atol=1e-9)
 
 
 def test_hostile_signal_lowers_trust():
@@ -336,40 +350,49 @@ def test_no_options_no_crises_is_stationary():
 
 
 def test_a_month_of_crises_equals_striking_slot_by_slot():
-    """All of a month's crises are resolved in one pass (crises.resolve). Their damage is hostile
-    evidence and threat shocks only, which commute, so the sum must equal the documented strike
-    applied slot by slot with the blame weights of crises.blame_weights, escalations included."""
+    """All of a month's crises are resolved in one pass (crises.resolve): each hit's evidence
+    about each target (crises.side_evidence: contained good news, escalated bad news) weighted as
+    documented (bad news by F + A (1 - T) ** b, damped by nothing here; good news by F + A T ** b),
+    summed over the month's hits and clipped once to the trust bounds; threat shocks add up."""
     from sim.mechanisms import crises
 
     model = EurosecModel(rng=3, replicates=6, config=make_cfg(crises=False), record_events=False)
     eng, d = model.engine, model.spec.dynamics
-    logit_low = dyn.logit(d.trust_low)  # the floor of trust on the evidence (log-odds) scale
+    low, high = eng.logit_bounds
     rng = np.random.default_rng(0)
     s = eng.state
     s.trust[:] = rng.uniform(0.1, 0.9, s.trust.shape)
     s.threat[:] = rng.uniform(0.0, 0.9, s.threat.shape)
+    s.seeker[:] = rng.random(s.seeker.shape) < 0.5
     own0, threat0 = s.own.copy(), s.threat.copy()
-    S = eng.crises.table.size
+    table = eng.crises.table
+    S, n, b = table.size, eng.n, model.spec.attribution_bias
     rows = np.array([0, 2, 3, 5])
     hit = rng.random((rows.size, S)) < 0.4
     hit[:, 0] = True  # every row has a hit
     u_escalation = rng.random((rows.size, S))
-    tens = eng.crises.table.tension(s.threat)[rows]
+    tens = table.tension(s.threat)[rows]
     crises.resolve(eng, rows, hit, 1, tens, u_escalation=u_escalation)
+    base = np.clip(table.escalation * (1.0 + tens), 0.0, 1.0)
+    escalated = hit & table.can_escalate & (u_escalation < crises.escalation_probability(table, base, s.seeker[rows]))
+    hr, hs = np.nonzero(hit)
+    evidence = crises.side_evidence(table, base, escalated, hr, hs)
     own, threat = own0.copy(), threat0.copy()
     for k, r in enumerate(rows):
-        for j, slot in enumerate(model.spec.slots):
-            if not hit[k, j]:
-                continue
-            w = crises.blame_weights(slot, s.trust[r], model.spec.attribution_bias)
-            own[r] = np.maximum(own[r] - d.hostile_sensitivity * slot.severity * slot.blame * w, logit_low)
-            threat[r] = np.minimum(threat[r] + (d.reassurance * slot.severity * slot.blame + slot.threat_shock) * w, 1.0)
-            p_esc = np.clip(slot.escalation * (1.0 + tens[k, j]), 0.0, 1.0)
-            if slot.conflict and slot.escalation > 0 and u_escalation[k, j] < p_esc:
+        total = np.zeros((n, n))
+        for p in np.flatnonzero(hr == k):
+            slot = model.spec.slots[hs[p]]
+            e = evidence[p][None, :]
+            bad = crises.blame_weights(slot, s.trust[r], b)
+            good = slot.fixed_blame + slot.attributive * s.trust[r] ** b
+            total += np.where(e < 0, bad * e, good * e)
+            fear = d.reassurance * slot.severity * slot.blame + slot.threat_shock
+            if escalated[k, hs[p]]:
                 sev = slot.escalation_severity
-                own[r] = np.maximum(own[r] - d.hostile_sensitivity * sev * w, logit_low)
-                threat[r] = np.minimum(threat[r] + (d.reassurance * sev + slot.threat_shock * sev / slot.severity) * w, 1.0)
-    assert hit.sum() > rows.size and eng.counters["escalations"].sum() > 0  # several crises, some escalate
+                fear = fear + d.reassurance * sev + slot.threat_shock * sev / slot.severity
+            threat[r] = np.minimum(threat[r] + fear * bad, 1.0)
+        own[r] = np.where((total != 0), np.clip(own0[r] + d.hostile_sensitivity * total, low, high), own0[r])
+    assert hit.sum() > rows.size and escalated.any() and (~escalated & hit & table.can_escalate).any()
     np.testing.assert_allclose(s.own, own, rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.threat, threat, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(eng.counters["crises"][rows], hit.sum(axis=1))
@@ -377,12 +400,12 @@ def test_a_month_of_crises_equals_striking_slot_by_slot():
 
 # ------------------------------------------------------------- channels and clauses
 def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
-    """Border incidents between Russia and the Eastern flank: with the NATO-Russia Council open,
-    the trust its members lose (in log-odds, the evidence scale on which damage adds up) is
-    about halved; an outsider loses as much as without the Council. Incidents are mild enough
-    that no belief reaches the trust bounds, and do not escalate (escalation would suspend
-    the channel)."""
-    R, months = 100, 36
+    """Border incidents between Russia and the Eastern flank, some of which escalate (bad news
+    about the sides, read by Bayes' rule; contained ones are good news). With the NATO-Russia
+    Council open, its members read the bad news damped (crisis_dampening): the trust they lose
+    to the incidents (in log-odds, against a calm run of the same arm) is clearly smaller than
+    without the Council; an outsider's loss is unchanged. Channels are never suspended here."""
+    R, months = 200, 36
 
     def arm(nrc: bool, crisis: bool):
         cfg = make_cfg(*(("nrc",) if nrc else ()), horizon=months)
@@ -390,10 +413,12 @@ def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
             cfg["moves"]["nrc"]["start"] = 1
             set_strategy(cfg, "always_accept", *NATO_DECIDERS, "RUS")
         cfg["crises"]["types"]["border_incident"] = {
-            "severity": 0.1, "blame": 1.0, "escalation": 0.0, "threat_shock": 0.05,
+            "severity": 0.1, "blame": 1.0, "escalation": 0.3, "escalation_severity": 0.1, "threat_shock": 0.05,
             "sites": [{"sides": [["RUS"], ["EFL"]]}]}
         only_crisis(cfg, "border_incident", 0.2 if crisis else 0.0)
-        cfg["crises"]["attribution_bias"] = 1.0  # onlookers blame in plain proportion to mistrust
+        cfg["crises"]["suspension_base"] = 0.0
+        cfg["crises"]["attribution_bias"] = 0.0  # every onlooker reads the evidence in full
+        cfg["scenario"]["type_prior"] = {**cfg["scenario"]["type_prior"], "RUS": 0.0, "EFL": 0.0}  # escalations happen
         return run(cfg, R, seed=10)
 
     def loss(pair, calm, crisis):
@@ -403,14 +428,14 @@ def test_nrc_channel_dampens_trust_loss_from_a_crisis_between_members():
     with_nrc = (arm(True, False), arm(True, True))
     without = (arm(False, False), arm(False, True))
     assert (with_nrc[1].move_status("nrc") == MoveStatus.IN_FORCE).all()
-    assert with_nrc[1].summary()["crises"].sum() > 3 * R
-    for pair in (("EFL", "RUS"), ("RUS", "EFL"), ("WEU", "RUS"), ("USA", "RUS")):
-        assert loss(pair, *without) > 0.3, pair
-        assert loss(pair, *with_nrc) < 0.7 * loss(pair, *without), pair
-    # outside the channel no dampening
-    for pair in (("KOS", "RUS"), ("KOS", "EFL")):  # Kosovo sits in none of the NRC move's channels
-        assert loss(pair, *without) > 0.1, pair
-        assert loss(pair, *with_nrc) > 0.85 * loss(pair, *without), pair
+    assert with_nrc[1].summary()["escalations"].sum() > R
+    # the Council also covers escalation risk between its members, so everyone sees fewer
+    # escalations; its members, in addition, read each escalation damped
+    outsider = [loss(p, *with_nrc) / loss(p, *without) for p in (("KOS", "RUS"), ("KOS", "EFL"))]
+    assert all(loss(p, *without) > 0.1 for p in (("KOS", "RUS"), ("KOS", "EFL")))  # Kosovo sits in no NRC channel
+    for pair in (("EFL", "RUS"), ("RUS", "EFL"), ("USA", "RUS")):
+        assert loss(pair, *without) > 0.2, pair
+        assert loss(pair, *with_nrc) / loss(pair, *without) < min(outsider) - 0.1, (pair, outsider)
 
 
 def test_solidarity_clause_turns_attack_on_russia_into_trust_gain():
@@ -430,7 +455,8 @@ def test_solidarity_clause_turns_attack_on_russia_into_trust_gain():
     t_clause, t_no, t_calm = (m.trust("RUS", "NATO") for m in (clause, no_clause, calm))
     assert (t_clause > t_no).all()
     assert t_clause.mean() > t_calm.mean() + 0.05  # the attacks, answered with assistance, build trust
-    assert t_no.mean() < t_calm.mean() - 0.02  # unanswered, they cost trust
+    # unanswered, an attack by others says nothing about NATO's type: no evidence, only fear
+    assert abs(t_no.mean() - t_calm.mean()) < 0.01
 
 
 def test_crisis_reason_names_assistance_only_in_the_replicates_assisted():

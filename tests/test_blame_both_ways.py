@@ -64,14 +64,18 @@ def test_blame_across_a_western_sided_incident_is_symmetric():
 
 
 def test_a_western_sided_incident_lowers_russias_trust_in_nato_and_the_eu():
-    """Only eastern-flank incidents, frequent: Russia's own log-odds of trust in EFL, NATO and
-    the EU fall (NATO and the EU through member attribution); with member_attribution 0 its
+    """Only eastern-flank incidents, frequent, between two expansionist sides, who escalate most of
+    them (bad news about both sides, read by Bayes' rule): Russia's own log-odds of trust in EFL, NATO and the EU fall (NATO and the EU
+    through member attribution), as do EFL's in Russia; with member_attribution 0 Russia's
     trust in NATO and the EU is untouched by them."""
     def arm(weight: float, rate: float) -> EurosecModel:
         cfg = cfg_with(member_attribution=weight)
         cfg["scenario"]["horizon"] = 24
         for name, t in cfg["crises"]["types"].items():
             t["base_rate"] = rate if name == "military_incident" else 0.0
+        cfg["crises"]["types"]["military_incident"]["escalation"] = 0.5
+        cfg["scenario"]["type_prior"] = {"RUS": 0.0, "EFL": 0.0}  # expansionists: escalations pile up
+        cfg["dynamics"]["posture_evidence"] = 0.0  # the crises' evidence alone, not the postures they provoke
         cfg["crises"]["types"]["military_incident"]["sites"] = [
             s for s in cfg["crises"]["types"]["military_incident"]["sites"] if s.get("name") == "eastern_flank"]
         return EurosecModel(rng=5, replicates=50, config=cfg, record_events=False).run()
@@ -82,8 +86,8 @@ def test_a_western_sided_incident_lowers_russias_trust_in_nato_and_the_eu():
     calm, hit = arm(0.5, 0.0), arm(0.5, 0.2)
     assert hit.summary()["crises"].sum() > 100
     for target in ("EFL", "NATO", "EU"):
-        assert (own(calm, "RUS", target) - own(hit, "RUS", target)).mean() > 0.2, target
-    assert (own(calm, "EFL", "RUS") - own(hit, "EFL", "RUS")).mean() > 0.2
+        assert (own(calm, "RUS", target) - own(hit, "RUS", target)).mean() > 0.1, target
+    assert (own(calm, "EFL", "RUS") - own(hit, "EFL", "RUS")).mean() > 0.1
     calm0, hit0 = arm(0.0, 0.0), arm(0.0, 0.2)
     for target in ("NATO", "EU"):
         assert abs((own(calm0, "RUS", target) - own(hit0, "RUS", target)).mean()) < 0.05, target

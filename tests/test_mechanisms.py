@@ -145,6 +145,28 @@ def test_conflicts_are_read_by_bayes_rule():
             np.testing.assert_allclose(blind.trust(observer, side), calm.trust(observer, side), atol=1e-9)
 
 
+def test_a_build_up_is_read_as_hostile_more_so_by_the_threatened():
+    """Jervis' spiral: NATO arms against Russia from month 1 (an `arming` effect: its posture
+    floor towards Russia rises to 0.9); Russia reads every month's rise as evidence and trusts
+    NATO less than without the build-up, in log-odds, and more so when it starts out threatened
+    (a standing irritant towards NATO). Falls of posture under no commitment count at
+    unverified_reading."""
+    def arm(buildup: bool, threatened: bool):
+        cfg = make_cfg(crises=False, horizon=24)
+        if buildup:
+            cfg["moves"]["buildup"] = {"title": "build-up", "proposer": "NATO", "consent": [], "start": 1, "cost": 0.0,
+                                       "effects": [{"type": "arming", "senders": ["NATO"], "targets": ["RUS"], "level": 0.9}]}
+        if threatened:
+            cfg["scenario"]["irritants"]["rules"].append({"from": ["RUS"], "to": ["NATO"], "value": 0.4, "why": "test"})
+        m = run(cfg, 1)
+        return m.engine.state.own[0, m.index("RUS"), m.index("NATO")]
+
+    calm = arm(True, False) - arm(False, False)
+    feared = arm(True, True) - arm(False, True)
+    assert calm < -0.1
+    assert feared < calm
+
+
 def test_hostile_signal_lowers_trust():
     cfg = make_cfg(crises=False, horizon=3)
     model = EurosecModel(rng=2, replicates=2, config=cfg, record_events=False)

@@ -548,24 +548,12 @@ def check_mission(mid, k, e, run):
     assert after["value"].mean() > ctrl.of("crisis").query("step >= @START")["value"].mean() + 0.25 * e.management
     if e.hazard_reduction > 0:
         assert len(after) < len(ctrl.of("crisis").query("step >= @START"))
-    if slot.severity * slot.blame == 0:
-        return
-    # trust damage (log-odds lost against the calm run) over the pairs the crisis blames, leaving
-    # out pairs of mission parties, whose joint work is a separate, conciliatory, effect
-    roster = model.spec.roster
-    blamed = (slot.fixed_blame + slot.attributive) > 0
-    parties = set(roster.expand([roster.ids[p] for p in e.parties], "m"))
-    for i in parties:
-        for j in parties:
-            blamed[i, j] = False
-    assert blamed.any()
-    rows = live_rows(mid, arm, ctrl, calm)
-    base = calm.at("own", HORIZON)[rows][:, blamed]
-    damage_ctrl = (base - ctrl.at("own", HORIZON)[rows][:, blamed]).sum(axis=1)
-    damage_run = (base - arm.at("own", HORIZON)[rows][:, blamed]).sum(axis=1)
-    assert (damage_ctrl > 0).all()
-    assert (damage_run < damage_ctrl).all()
-    assert damage_run.mean() < 0.9 * damage_ctrl.mean()  # crises are managed, escalations rarer (not milder)
+    # managed crises escalate less: fewer escalations at the site than without the mission, so
+    # less bad news about the sides (sim/mechanisms/crises.py reads escalations by Bayes' rule)
+    if slot.conflict and slot.escalation > 0:
+        esc_arm = arm.summary.query("step >= @START")["escalations"].sum()
+        esc_ctrl = ctrl.summary.query("step >= @START")["escalations"].sum()
+        assert esc_arm < esc_ctrl, (esc_arm, esc_ctrl)
 
 
 def check_human_security(mid, k, e, run):
@@ -617,7 +605,23 @@ def check_conflict(mid, k, e, run):
             assert (run.at("own", START)[:, a, b] < ctrl.at("own", START)[:, a, b]).all()
 
 
+def check_arming(mid, k, e, run):
+    """From enactment the senders' posture floor towards the targets is at least ``level``; their
+    postures climb towards it; the targets read each month's rise (the spiral) and trust the
+    senders less than without the build-up."""
+    ctrl = ablated(mid, k)
+    model = run.model
+    g = model.engine.state.grievance
+    for s in e.senders:
+        for t in e.targets:
+            assert (g[:, s, t] >= e.level - 1e-12).all()
+            label = (name(model, t), name(model, s))
+            assert (run.at("posture", HORIZON)[:, s, t] > ctrl.at("posture", HORIZON)[:, s, t]).all(), label
+            assert (run.at("own", HORIZON)[:, t, s] < ctrl.at("own", HORIZON)[:, t, s]).all(), label
+
+
 CHECKS = {
+    "arming": check_arming,
     "signal": check_signal,
     "irritant": check_irritant,
     "reassurance": check_reassurance,

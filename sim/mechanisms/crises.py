@@ -134,8 +134,10 @@ class CrisisTable:
     the replicates they hit instead of one pass per slot (the ensemble's former hot spot)."""
 
     def __init__(self, slots: tuple[CrisisSlot, ...], n: int, territory_position: Mapping[int, int],
-                 attribution_bias: float, type_prior: np.ndarray | None = None, escalation_type_ratio: float = 1.0):
+                 attribution_bias: float, type_prior: np.ndarray | None = None, escalation_type_ratio: float = 1.0,
+                 type_noise: float = 0.0):
         self.slots = slots
+        self.noise = float(type_noise)
         self.n = n
         self.type_prior = np.full(n, 0.5) if type_prior is None else np.asarray(type_prior, dtype=np.float64)
         self.ratio = float(escalation_type_ratio)
@@ -226,7 +228,7 @@ class Crises:
     def __init__(self, spec, seeds: np.ndarray, territory_position: Mapping[int, int]):
         self.enabled = bool(spec.crises_enabled and spec.slots)
         self.table = CrisisTable(spec.slots, spec.roster.n, territory_position, spec.attribution_bias,
-                                 spec.type_prior, spec.escalation_type_ratio)
+                                 spec.type_prior, spec.escalation_type_ratio, spec.dynamics.type_noise)
         # two uniforms per slot and month, drawn whether crises are enabled or not (common random numbers)
         self.stream = UniformStream(seeds, CRISIS, "", 2 * len(spec.slots))
 
@@ -319,19 +321,27 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
 
 
 def escalation_probability(table: CrisisTable, base: np.ndarray, seeker: np.ndarray) -> np.ndarray:
-    """(k, S) probability that a hit conflict escalates: each side j escalates with e_j = p_side
-    (a security seeker) or min(ratio * p_side, 1) (an expansionist), p_side = base / norm so that
-    the expected sum over the sides under the type prior is ``base``; the conflict escalates if
-    any side does: 1 - prod_j (1 - e_j)."""
+    """(k, S) probability that a hit conflict escalates: each side j escalates with e_S(p_side)
+    (a security seeker) or e_E(p_side) (an expansionist, ``ratio`` times as often; see
+    :func:`propensities`), p_side = base / norm so that the expected sum over the sides under the
+    type prior is ``base``; the conflict escalates if any side does: 1 - prod_j (1 - e_j)."""
     out = np.zeros_like(base)
     for k in np.flatnonzero(table.can_escalate):
-        p_side = base[:, k] / table.norm[k]
+        e_s, e_e = propensities(table, base[:, k] / table.norm[k])
         keep = np.ones(base.shape[0])
         for j in table.sides[k]:
-            e = np.where(seeker[:, j], p_side, np.minimum(table.ratio * p_side, 1.0))
-            keep *= 1.0 - e
+            keep *= 1.0 - np.where(seeker[:, j], e_s, e_e)
         out[:, k] = 1.0 - keep
     return out
+
+
+def propensities(table: CrisisTable, p_side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A side's escalation probability as a security seeker and as an expansionist, with the
+    choice model's trembling hand (dynamics.type_noise): eps/2 + (1 - eps) min(m p_side, 1),
+    m = 1 or ``ratio``; so neither a containment nor an escalation proves a type."""
+    eps = table.noise
+    return (0.5 * eps + (1.0 - eps) * np.minimum(p_side, 1.0),
+            0.5 * eps + (1.0 - eps) * np.minimum(table.ratio * p_side, 1.0))
 
 
 def side_evidence(table: CrisisTable, base: np.ndarray, escalated: np.ndarray, hr: np.ndarray, hs: np.ndarray) -> np.ndarray:
@@ -346,8 +356,7 @@ def side_evidence(table: CrisisTable, base: np.ndarray, escalated: np.ndarray, h
         if not table.can_escalate[k]:
             continue
         at = np.flatnonzero(hs == k)
-        p_side = base[hr[at], k] / table.norm[k]
-        e_s, e_e = p_side, np.minimum(table.ratio * p_side, 1.0)
+        e_s, e_e = propensities(table, base[hr[at], k] / table.norm[k])
         up = escalated[hr[at], k]
         sides = table.sides[k]
         free = np.stack([1.0 - (prior[o] * e_s + (1.0 - prior[o]) * e_e) for o in sides], axis=1)  # (m, sides)

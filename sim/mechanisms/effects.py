@@ -243,7 +243,10 @@ class Channel(Effect):
                                 source="judgement; each option sets its own value with its reason (configs/option/*.yaml); against forgetting a contact c sustains about signal_sensitivity * c / trust_memory in log-odds")
     crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
                                     "escalation risk, the channel absorbs at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
-    n_draws: ClassVar[int] = 1
+
+    @property
+    def n_draws(self) -> int:
+        return 1 + len(self.members)  # the suspension draw, then each member's attendance
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Channel:
@@ -278,9 +281,22 @@ class Channel(Effect):
         return mask
 
     def monthly(self, world, strength, draws, move) -> None:
+        """Each member chooses by its type whether to attend this month's contacts (an act of
+        contact_cost * strength, sim/mechanisms/types.py); the covered actors outside its group
+        read the choice, attended or skipped. Cheap contacts reveal little each month, but a
+        security seeker almost never skips them."""
         rows = np.flatnonzero(strength > 0)
-        if rows.size and self.contact_cost > 0:
-            world.emit_matrix(rows, world.contact_weights(self), self.contact_cost * strength[rows])
+        if rows.size == 0 or self.contact_cost <= 0:
+            return
+        cost = self.contact_cost * strength[rows]
+        for k, (m, observers) in enumerate(zip(self.members, self._observers(world))):
+            if observers:
+                world.act(rows, (m,), observers, cost, draws[rows, 1 + k:2 + k])
+
+    def _observers(self, world) -> list[tuple[int, ...]]:
+        """Per member, the covered actors outside its group (cached on the world's spec ids)."""
+        ids, roster = world.spec.ids, world.spec.roster
+        return [tuple(i for i in self.covered if i not in set(roster.expand([ids[m]], "channel"))) for m in self.members]
 
     def prepare(self, spec) -> dict[str, np.ndarray]:
         """The pairs it covers, and per crisis slot the share of the conflict's sides that sit

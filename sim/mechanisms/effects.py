@@ -513,7 +513,7 @@ class Grit(Effect):
                              source="Osgood (1962): steps small enough not to endanger the initiator if unreciprocated, "
                              "yet costly enough to be read as genuine (Kydd 2005); judgement; each option sets its own "
                              "value with its reason (configs/option/grit.yaml)")
-    interval: int = param(3, low=1, high=1200, doc="months between steps (the first one interval after the announcement)",
+    interval: int = param(2, low=1, high=1200, doc="months between steps (the first one interval after the announcement)",
                           source="Osgood (1962): steps announced in advance and carried out on schedule; judgement "
                           "(configs/option/grit.yaml)")
     patience: int = param(3, low=1, high=1200, doc="consecutive unreciprocated steps after which the initiator stops",

@@ -532,8 +532,9 @@ class Grit(Effect):
                 raise ConfigError(f"{key}.{end}", f"{value!r} is not one actor id", roster.ids)
             ends[end] = roster.index(value, f"{key}.{end}")
         a, b = cfg["initiator"], cfg["target"]
-        if set(roster.expand([a], f"{key}.initiator")) & set(roster.expand([b], f"{key}.target")):
-            others = [x for x in roster.ids if not set(roster.expand([a], "a")) & set(roster.expand([x], "x"))]
+        side = set(roster.expand([a], f"{key}.initiator"))
+        if side & set(roster.expand([b], f"{key}.target")):
+            others = [x for x in roster.ids if not side & set(roster.expand([x], f"{key}.target"))]
             raise ConfigError(f"{key}.target", f"{b} is the initiator {a} or overlaps it (a member or a bloc of it): "
                               "GRIT is between two sides", others)
         return cls(name=str(cfg.get("name") or _default_name(key)), **ends, **check(cls, cfg, f"{key}."))

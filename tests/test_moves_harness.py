@@ -127,6 +127,8 @@ def inert(effect: dict) -> dict | None:
         return {**effect, "contact_cost": 0.0, "crisis_dampening": 0.0}
     if kind == "commitment":
         return {**effect, "posture_ceiling": 1.0, "verification_cost": 0.0, "breach_rate": 0.0, "breach_cost": 0.0}
+    if kind == "grit":  # the first step falls beyond any horizon: no step, no reciprocation, no end
+        return {**effect, "interval": 1200}
     raise NotImplementedError(f"the harness has no inert twin for effect type {kind!r}")
 
 
@@ -620,6 +622,47 @@ def check_arming(mid, k, e, run):
             assert (run.at("own", HORIZON)[:, t, s] < ctrl.at("own", HORIZON)[:, t, s]).all(), label
 
 
+def check_grit(mid, k, e, run):
+    """Every actor a security seeker that values each act far above its cost: the initiator takes
+    a step every ``interval`` months after the announcement (none before), the target answers
+    each one, and the programme runs until its last announced step (then ends, 'grit_ended'), so
+    each side trusts the other more than in the control with an inert twin."""
+    ctrl = ablated(mid, k)
+    model = run.model
+    move = model.spec.move(mid)
+    ids = model.spec.ids
+    due = [START + e.interval * j for j in range(1, e.max_steps + 1) if START + e.interval * j <= HORIZON]
+    assert due, "no step falls within the harness horizon"
+    steps, back = run.of("grit_step", mid), run.of("grit_reciprocation", mid)
+    for r in range(R):
+        assert steps.loc[steps["replicate"] == r, "step"].tolist() == due
+        assert back.loc[back["replicate"] == r, "step"].tolist() == due
+    assert (steps["actor"].astype(str) == ids[e.initiator]).all() and (back["actor"].astype(str) == ids[e.target]).all()
+    assert (steps["value"] > 0).all() and (back["value"] > 0).all()  # taken and answered
+    for kind in ("grit_step", "grit_reciprocation", "grit_ended"):
+        assert len(ctrl.of(kind)) == 0, kind
+    ended = run.of("grit_ended", mid)
+    last = START + e.interval * e.max_steps
+    if last <= HORIZON:
+        assert len(ended) == R and (ended["step"] == last).all()
+        assert (model.move_status(mid) == MoveStatus.ENDED).all()
+    else:
+        assert len(ended) == 0 and run.live(mid).all()
+    counted = run.summary.groupby("step")["grit_programmes"]
+    assert (counted.max().loc[: START - 1] == 0).all()
+    assert (counted.min().loc[START:min(last, HORIZON)] >= 1).all()
+    # each side reads the other's acts: own log-odds above the control's once the first step is taken
+    g_init = group_of(model, [ids[e.initiator]])
+    g_tgt = group_of(model, [ids[e.target]])
+    key = (move.index, k)
+    assert (run.strength[START][key] > 0).all()
+    for o, s in ((e.target, e.initiator), (e.initiator, e.target)):
+        assert o not in (g_init if s == e.initiator else g_tgt)
+        before = run.at("own", due[0] - 1)[:, o, s] - ctrl.at("own", due[0] - 1)[:, o, s]
+        after = run.at("own", HORIZON)[:, o, s] - ctrl.at("own", HORIZON)[:, o, s]
+        assert (after > before).all() and (after > 0).all(), (ids[o], ids[s])
+
+
 CHECKS = {
     "arming": check_arming,
     "signal": check_signal,
@@ -631,6 +674,7 @@ CHECKS = {
     "mission": check_mission,
     "human_security": check_human_security,
     "conflict": check_conflict,
+    "grit": check_grit,
 }
 
 

@@ -86,6 +86,11 @@ class Roster:
                     out.append(i)
         return out
 
+    def blocs_of(self, actors) -> list[int]:
+        """Indices of the alliances and unions that contain any of ``actors`` (indices),
+        recursively, other than those actors themselves (member attribution, §7.1)."""
+        return blocs_of(self, actors)
+
     def expand(self, actor_ids, key: str) -> list[int]:
         """Indices of the given actors plus, for composites, all their members (recursively)."""
         out: list[int] = []

@@ -99,10 +99,8 @@ def compile_crises(cfg: Mapping, roster, member_attribution: float = 0.0) -> tup
                 third = [i for i in range(n) if i not in a and i not in b]
                 attributive[np.ix_(third, a + b)] = 1.0
                 if member_attribution > 0:
-                    from sim.config.roster import blocs_of
-
                     for side, other in ((a, b), (b, a)):
-                        expanded = {c: set(roster.expand([roster.ids[c]], skey)) for c in blocs_of(roster, side)}
+                        expanded = {c: set(roster.expand([roster.ids[c]], skey)) for c in roster.blocs_of(side)}
                         credited = [c for c, members in expanded.items() if not members & set(other)]
                         fixed[np.ix_(other, credited)] = member_attribution
                         attributive[np.ix_([i for i in third if i not in credited], credited)] = member_attribution

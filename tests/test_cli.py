@@ -30,7 +30,9 @@ def test_default_run_writes_results_with_provenance(cli, tmp_path):
     events = pd.read_parquet(out / "events.parquet")
     assert {"proposal", "vote", "outcome"} <= set(events["kind"].astype(str))
     votes = events[events["kind"] == "vote"]
-    assert votes[["p", "draw", "trust", "gain", "exposure"]].notna().all().all()
+    own_text = votes["reason"].astype(str).str.contains("the proposer's own text")  # no draw: it tabled it
+    assert (votes.loc[own_text, "p"] == 1).all() and votes.loc[own_text, "draw"].isna().all()
+    assert votes.loc[~own_text, ["p", "draw", "trust", "gain", "exposure"]].notna().all().all()
     prov = read_metadata(out / "summary.parquet")
     assert prov["metadata"]["seed"] == 3 and prov["metadata"]["eurosec_version"]
     assert prov["config"]["moves"]["nrc"]["proposer"] == "NATO"

@@ -108,8 +108,8 @@ def test_identical_arms_give_an_effect_of_exactly_zero(monkeypatch):
 def test_arms_with_equal_configs_run_once():
     built = F.validate(settings(facts=["cheap_talk", "spiral", "drift_symmetry"]))
     # the baseline of cheap_talk and spiral, and drift_symmetry's baseline_2010 (declared with its
-    # scenario named), are one arm
-    assert len(built["specs"]) == 3
+    # scenario named), are one arm: 1 + cheap_talk's free NRC + spiral's three other arms
+    assert len(built["specs"]) == 5
     assert built["facts"]["cheap_talk"]["baseline"] == built["facts"]["spiral"]["baseline"] \
         == built["facts"]["drift_symmetry"]["baseline"]
 

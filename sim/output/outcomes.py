@@ -294,6 +294,22 @@ count("crises", direction="worse", description="crises this month (finals: total
 count("escalations", direction="worse", description="crises that escalated this month (finals: total over the run)")
 
 
+def _leaf_mask(spec) -> np.ndarray:
+    leaves = np.array([not a.is_composite for a in spec.roster.actors])
+    return leaves[:, None] & leaves[None, :] & ~np.eye(spec.roster.n, dtype=bool)
+
+
+@outcome("belief_error", direction="worse",
+         description="Brier score of trust as a forecast of type: mean over ordered pairs of distinct non-composite "
+                     "actors of (T[i, j] - 1[j is a security seeker])^2 (sim/mechanisms/types.py); reassurance that "
+                     "reveals types lowers it (Kydd 2005), 0.25 is a coin's score")
+def _belief_error(r: Reading) -> np.ndarray:
+    eng = r.engine
+    mask = _leaf_mask(eng.spec)
+    truth = eng.state.seeker[:, None, :].astype(np.float64)
+    return ((eng.state.trust - truth) ** 2 * mask).sum(axis=(1, 2)) / mask.sum()
+
+
 @outcome("agreements_reached", kind="stock", direction="better",
          description="moves ever enacted (ended ones included)")
 def _agreements_reached(r: Reading) -> np.ndarray:

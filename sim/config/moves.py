@@ -41,6 +41,7 @@ class MoveSpec:
     domestic_cost: float
     phase_in: int
     retry: bool
+    history: bool
     ratifiers: tuple[int, ...]
     ratification_cost: float
     requires: tuple[str, ...]
@@ -137,6 +138,7 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
         domestic_cost=p["domestic_cost"],
         phase_in=p["phase_in"],
         retry=p["retry"],
+        history=p["history"],
         ratifiers=_ratifiers(cfg.get("ratify") or [], roster, key),
         ratification_cost=p["ratification_cost"],
         requires=tuple(str(x) for x in cfg.get("requires") or []),

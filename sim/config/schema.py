@@ -234,6 +234,9 @@ class MoveConfig:
     phase_in: int = param(1, low=1, high=240, doc="months over which the move's structures ramp up to full "
                           "strength", source="per move (configs/option, configs/irritant)")
     retry: bool = param(True, doc="allow re-tabling after a rejection", source="per move")
+    history: bool = param(False, doc="a move of the scenario's history (an irritant, a war): tabled as scheduled, "
+                          "not by the proposer's type, and its votes carry no type factor (a move made of hostile acts "
+                          "only is history whatever this says)", source="per move: true for configs/irritant/*.yaml")
     ratify: list[str] = field(default_factory=list)
     ratification_cost: float = param(0.3, **UNIT, doc="added to the domestic cost in the ratification vote",
                                      source="per move (the Medvedev treaty: the US Senate, EU parliaments)")

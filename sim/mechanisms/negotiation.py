@@ -68,9 +68,13 @@ def month(world, step: int) -> None:
 
 
 def is_conciliatory(move) -> bool:
-    """A move is taken by choice (and read through the type model) unless it carries a hostile
-    act: irritants and hostile signals are the scenario's history, not a type's choice."""
-    return not any(getattr(e, "hostile", False) for e in move.effects)
+    """A move is taken by choice (and read through the type model) unless the scenario marks it as
+    history (``history: true``: the irritants) or every act it carries is hostile (irritants,
+    wars, build-ups and hostile signals are history, not a type's choice). A conciliatory move
+    with a hostile side effect (the documents framework irritates the parent states) is a choice."""
+    if move.history:
+        return False
+    return not move.effects or not all(getattr(e, "hostile", False) for e in move.effects)
 
 
 def enact(world, move, rows, concession, step: int, draws=None) -> None:

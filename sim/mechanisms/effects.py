@@ -223,6 +223,9 @@ class Irritant(Effect):
         world.add_irritant(rows, self.observers, self.senders, self.load)
 
 
+_CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
+
+
 @dataclass(frozen=True)
 class Channel(Effect):
     """A standing dialogue forum. While open: members exchange a small conciliatory contact
@@ -294,9 +297,13 @@ class Channel(Effect):
                 world.act(rows, (m,), observers, cost, draws[rows, 1 + k:2 + k])
 
     def _observers(self, world) -> list[tuple[int, ...]]:
-        """Per member, the covered actors outside its group (cached on the world's spec ids)."""
-        ids, roster = world.spec.ids, world.spec.roster
-        return [tuple(i for i in self.covered if i not in set(roster.expand([ids[m]], "channel"))) for m in self.members]
+        """Per member, the covered actors outside its group (computed once per channel and roster)."""
+        key = (self, world.spec.ids)
+        if key not in _CHANNEL_OBSERVERS:
+            ids, roster = world.spec.ids, world.spec.roster
+            _CHANNEL_OBSERVERS[key] = [tuple(i for i in self.covered if i not in set(roster.expand([ids[m]], "channel")))
+                                       for m in self.members]
+        return _CHANNEL_OBSERVERS[key]
 
     def prepare(self, spec) -> dict[str, np.ndarray]:
         """The pairs it covers, and per crisis slot the share of the conflict's sides that sit

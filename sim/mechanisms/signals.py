@@ -41,13 +41,12 @@ class Signals:
         rows = np.asarray(rows)
         cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
         all_taken = np.ones(rows.size, dtype=bool)
+        taken_llr, refused_llr = self.choice.taken(cost), self.choice.refused(cost)
         for k, s in enumerate(senders):
             taken = u[:, k] < self.choice.probability(cost, seeker[rows, s])
             all_taken &= taken
-            if taken.any():
-                self.emit(rows[taken], (s,), observers, cost[taken], evidence=self.choice.taken(cost[taken]))
-            if (~taken).any():
-                self.emit(rows[~taken], (s,), observers, 0.0, evidence=self.choice.refused(cost[~taken]))
+            # one pass: taken rows carry their cost and log LR, refused ones no cost and theirs
+            self.emit(rows, (s,), observers, np.where(taken, cost, 0.0), evidence=np.where(taken, taken_llr, refused_llr))
         return all_taken
 
     def weights(self, senders, observers) -> np.ndarray:

@@ -251,3 +251,23 @@ def column_means(trust, threat, posture, source, index, starts, out):
                 s0 += a[r, index[t]]
                 t += 1
             out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
+
+
+@njit(cache=True, nogil=True)
+def brier(trust, seeker, mask, out):
+    """out[r] = mean over the pairs where ``mask`` of (T[r, i, j] - seeker[r, j])^2: the Brier
+    score of trust as a forecast of the target's type (outcome belief_error)."""
+    R, n = trust.shape[0], trust.shape[1]
+    count = 0
+    for i in range(n):
+        for j in range(n):
+            if mask[i, j]:
+                count += 1
+    for r in range(R):
+        acc = 0.0
+        for i in range(n):
+            for j in range(n):
+                if mask[i, j]:
+                    d = trust[r, i, j] - (1.0 if seeker[r, j] else 0.0)
+                    acc += d * d
+        out[r] = acc / count

@@ -304,10 +304,12 @@ def _leaf_mask(spec) -> np.ndarray:
                      "actors of (T[i, j] - 1[j is a security seeker])^2 (sim/mechanisms/types.py); reassurance that "
                      "reveals types lowers it (Kydd 2005), 0.25 is a coin's score")
 def _belief_error(r: Reading) -> np.ndarray:
+    from sim.numerics import kernels
+
     eng = r.engine
-    mask = _leaf_mask(eng.spec)
-    truth = eng.state.seeker[:, None, :].astype(np.float64)
-    return ((eng.state.trust - truth) ** 2 * mask).sum(axis=(1, 2)) / mask.sum()
+    out = np.empty(r.R)
+    kernels.brier(eng.state.trust, eng.state.seeker, _leaf_mask(eng.spec), out)
+    return out
 
 
 @outcome("agreements_reached", kind="stock", direction="better",

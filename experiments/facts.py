@@ -639,8 +639,7 @@ def format_facts(facts: pd.DataFrame) -> str:
     judged = facts[facts["verdict"] != "REPORT"]
     failed = judged[judged["verdict"] == "FAIL"]
     lines.append(f"\n{len(judged) - len(failed)} of {len(judged)} judged rows pass"
-                 + (f"; FAIL: {', '.join(sorted(set(failed['fact'].astype(str))))}" if len(failed) else "")
-                 + ". Today's mechanisms are expected to fail several facts (issue 10).")
+                 + (f"; FAIL: {', '.join(sorted(set(failed['fact'].astype(str))))}" if len(failed) else "") + ".")
     return "\n".join(lines)
 
 

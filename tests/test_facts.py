@@ -28,9 +28,14 @@ def settings(**kw) -> dict:
 REPORT_ROWS = {"treaty": 2, "treaty_equal_content": 4, "treaty_sensitivity": 3 * len(F.SENSITIVITY)}
 
 
+JUDGED_CASES = {"spiral": 3, "reassurance": 2}  # judged facts with several cases (rows)
+
+
 def expected_rows() -> int:
-    """One row per fact, one per option for attribution, and the treaty reports' rows."""
-    return len(F.FACTS) - 1 - len(REPORT_ROWS) + len(F.involving_west()) + sum(REPORT_ROWS.values())
+    """One row per fact, one per option for attribution, one per case of the facts with several,
+    and the treaty reports' rows."""
+    return (len(F.FACTS) - 1 - len(REPORT_ROWS) - len(JUDGED_CASES) + len(F.involving_west()) + sum(REPORT_ROWS.values())
+            + sum(JUDGED_CASES.values()))
 
 
 def test_report_of_three_facts_runs_end_to_end(tmp_path):
@@ -52,7 +57,8 @@ def test_report_runs_end_to_end_and_writes_the_declared_table(tmp_path):
     assert len(written) == len(facts) == expected_rows()
     counts = written["fact"].astype(str).value_counts()
     assert counts["attribution"] == len(F.involving_west())
-    assert all(counts[f.name] == 1 for f in F.FACTS if f.name != "attribution" and f.name not in REPORT_ROWS)
+    assert all(counts[f.name] == JUDGED_CASES.get(f.name, 1) for f in F.FACTS
+               if f.name != "attribution" and f.name not in REPORT_ROWS)
     assert all(counts[name] == rows for name, rows in REPORT_ROWS.items())
     assert set(written.loc[written["fact"] == "attribution", "case"]) == set(F.involving_west())
     assert set(written["verdict"].astype(str)) <= {"PASS", "FAIL", "REPORT"}

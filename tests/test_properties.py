@@ -42,8 +42,8 @@ def dynamics_params(draw) -> dict:
     high = draw(st.floats(0.7, 0.999))
     return {
         "type_precision": draw(st.floats(0.0, 200.0)),
-        "seeker_value": draw(st.floats(-5.0, 5.0)),
-        "expansionist_value": draw(st.floats(-5.0, 5.0)),
+        "seeker_value": draw(st.floats(0.0, 5.0)),
+        "expansionist_value": draw(st.floats(0.0, 5.0)),
         "type_noise": draw(unit),
         "hostile_sensitivity": draw(st.floats(0.0, 20.0)),
         "spiral_bias": draw(unit),

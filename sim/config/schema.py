@@ -68,11 +68,11 @@ class DynamicsConfig:
         source="judgement (Kydd 2005 has the limit lambda -> infinity, a pure separating equilibrium): 15 makes an "
         "act 0.1 below a type's value a 82% choice and 0.3 below a 99% one, so types separate over about 0.3 of cost")
     seeker_value: float = param(
-        0.8, low=-5.0, high=5.0, doc="v_S: what a security seeker is willing to pay for a reassuring step (the "
+        0.8, low=0.0, high=5.0, doc="v_S: what a security seeker is willing to pay for a reassuring step (the "
         "value of mutual cooperation to it)", source="judgement: above every option's cost (0.05-0.5, configs/option) "
         "so security seekers take each one with probability > 0.95")
     expansionist_value: float = param(
-        0.35, low=-5.0, high=5.0, doc="v_E: the same for an expansionist, lower by what it gains from others' "
+        0.35, low=0.0, high=5.0, doc="v_E: the same for an expansionist, lower by what it gains from others' "
         "vulnerability (v_E < v_S: only the costlier acts separate the types)", source="judgement, Kydd (2005, ch. 7): "
         "0.35 puts the separating costs (p_E = 0.5) in the middle of the options' range; cheap talk (c = 0) is "
         "then read at log LR 0.005, a cost-0.2 step at 0.10, a cost-0.4 step at 1.1")

@@ -222,7 +222,8 @@ class MoveConfig:
     consent: list[str] = field(default_factory=list)
     start: int = param(1, low=1, doc="month of the first tabling (at most the scenario's horizon)",
                        source="per move: the options catalogue (docs/model.md, section 7.4)")
-    cost: float = param(0.1, low=0.0, high=5.0, doc="the proposer's costly signal at enactment",
+    cost: float = param(0.1, low=0.0, high=5.0, doc="the move's cost: what the proposer pays to table it (plus any concession) and what the "
+                        "deciders bear, shared by capability inside a composite party (docs/model.md §7.0, §7.3)",
                         source="per move (configs/option, configs/irritant)")
     gain: float = param(0.2, low=-1.0, high=1.0, doc="expected security gain of every decider (gain_by sets it per "
                         "actor, in the same range)", source="per move (configs/option, configs/irritant)")

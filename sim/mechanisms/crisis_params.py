@@ -24,16 +24,17 @@ class CrisisTypeConfig:
     threat_sensitivity: float = param(0.0, low=0.0, high=100.0, doc="rise of the hazard with tension, the mean "
                                       "threat between the site's sides (or of its victims)",
                                       source="per type (configs/crises/default.yaml)")
-    severity: float = param(0.3, low=0.0, high=5.0, doc="scales the trust and threat shock",
+    severity: float = param(0.3, low=0.0, high=5.0, doc="scales the threat shock and the human-security loss of a crisis (a crisis striking is no evidence "
+                            "about anyone's type: trust moves only with escalation or containment, docs/model.md §7.5)",
                             source="per type (configs/crises/default.yaml)")
-    blame: float = param(0.5, **UNIT, doc="the share of severity attributed to distrusted actors",
+    blame: float = param(0.5, **UNIT, doc="the share of severity added to threat through the blame weights (fear of the distrusted)",
                          source="per type (configs/crises/default.yaml)")
     escalation: float = param(0.0, **UNIT, doc="the probability an unmanaged crisis escalates (times 1 + mean "
                               "threat between sides); only conflicts (sites with two sides) escalate",
                               source="per type (configs/crises/default.yaml)")
-    escalation_severity: float = param(1.0, low=0.0, high=5.0, doc="hostile cost of an escalation",
-                                       source="per type; an escalation is a small war (August 2008): at 0.6 odds "
-                                       "of trust fall by exp(-2 * 0.6) = 0.3x for the parties")
+    escalation_severity: float = param(1.0, low=0.0, high=5.0, doc="threat and human-security weight of an escalation (its trust effect is "
+                                       "the likelihood ratio of escalating, docs/model.md §7.5)",
+                                       source="per type; an escalation is a small war (August 2008)")
     threat_shock: float = param(0.1, **UNIT, doc="direct threat increase of a crisis",
                                 source="per type (configs/crises/default.yaml)")
     # where (victims) and between whom (sides); `conflict: X` is shorthand for sides

@@ -243,7 +243,7 @@ class Channel(Effect):
     topics: tuple[str, ...] | None = None  # crisis types it deals with; None: all
     sites: tuple[str, ...] = ()  # crisis site ids it deals with; empty: any
     contact_cost: float = param(0.003, low=0.0, high=1.0, doc="cost of each month's conciliatory contact among members",
-                                source="judgement; each option sets its own value with its reason (configs/option/*.yaml); against forgetting a contact c sustains about signal_sensitivity * c / trust_memory in log-odds")
+                                source="judgement; each option sets its own value with its reason (configs/option/*.yaml); each member attends by its type at this cost, so attendance reveals little and a skip much (sim/mechanisms/types.py)")
     crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
                                     "escalation risk, the channel absorbs at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
 

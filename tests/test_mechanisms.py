@@ -605,3 +605,20 @@ def test_retried_proposal_carries_a_larger_concession():
     votes = events_of(model, "vote", actor="RUS").sort_values(["replicate", "step"])
     for _, g in votes.groupby("replicate"):
         assert np.all(np.diff(g["p"].to_numpy()) > 0)
+
+
+def test_a_declined_move_is_told_in_the_narrative():
+    """An expansionist proposer that does not table a costly move: the event log records the
+    decline with its probability and draw, and the run's narrative tells it in a line."""
+    from sim.output.narrative import narrative
+
+    cfg = make_cfg("solidarity", crises=False, horizon=3)
+    cfg["moves"]["solidarity"]["start"] = 1
+    cfg["scenario"]["type_prior"] = {**cfg["scenario"]["type_prior"], "NATO": 0.0}
+    cfg["dynamics"]["seeker_value"] = 0.8  # the default choice model: an expansionist rarely pays 0.5
+    model = run(cfg, 8, events=True)
+    ev = model.events()
+    declined = ev[ev["kind"] == "declined"]
+    assert len(declined) > 0 and (declined["draw"] >= declined["p"]).all()
+    lines = narrative(model.spec, ev, replicate=int(declined["replicate"].iloc[0]))
+    assert any("did not table 'Mutual-assistance" in line for line in lines), lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-STORY_KINDS = ("outcome", "abandoned", "crisis", "escalation", "suspension", "breach")
+STORY_KINDS = ("declined", "outcome", "abandoned", "crisis", "escalation", "suspension", "breach", "grit_ended")
 
 
 def short_name(spec, actor_id: str) -> str:
@@ -66,12 +66,15 @@ def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, rep
         kind = e["kind"]
         if kind == "outcome":
             lines.append(_outcome_line(spec, ev, e, dy))
+        elif kind == "declined":
+            lines.append(f"{e['date']}: {short_name(spec, str(e['actor']))} did not table "
+                         f"'{spec.move(str(e['move'])).title}' (its cost {float(e['value']):.2f} is more than its type would pay)")
         elif kind == "abandoned":
             lines.append(f"{e['date']}: {short_name(spec, str(e['actor']))} abandoned '{spec.move(str(e['move'])).title}' ({e['reason']})")
         elif kind == "crisis":
             lines.append(f"{e['date']}: crisis - {str(e['reason']).replace('_', ' ')}")
         elif kind == "escalation":
             lines.append(f"{e['date']}: ESCALATION - {e['counterpart'] if e['counterpart'] else e['actor']}: the crisis turned into open conflict")
-        elif kind in ("suspension", "breach"):
+        elif kind in ("suspension", "breach", "grit_ended"):
             lines.append(f"{e['date']}: {e['reason']}")
     return lines

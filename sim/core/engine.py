@@ -125,11 +125,11 @@ class Engine:
     def act(self, rows, senders, observers, cost, u) -> np.ndarray:
         return self.signals.act(rows, senders, observers, cost, u, self.state.seeker)
 
+    def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
+        self.signals.read_choice(rows, sender, observers, cost, taken, open_probability)
+
     def signal_weights(self, senders, observers) -> np.ndarray:
         return self.signals.weights(senders, observers)
-
-    def contact_weights(self, channel) -> np.ndarray:
-        return self.signals.contact_weights(channel)
 
     def shock_threat(self, rows, weight, amount: float) -> None:
         self.beliefs.shock_threat(rows, weight, amount)

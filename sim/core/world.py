@@ -50,8 +50,9 @@ class World(Protocol):
         """Each sender chooses a conciliatory act of ``cost`` by its private type with its uniform
         in ``u`` (k, len(senders)); observers read each choice. (k,) whether all took it."""
 
-    def contact_weights(self, channel) -> np.ndarray:
-        """The weights of a channel's monthly contacts."""
+    def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
+        """Observers read a choice made elsewhere (tabling, a vote): ``taken`` (k,) bool, the act
+        open to the sender with ``open_probability`` regardless of type."""
 
     def shock_threat(self, rows, weight: np.ndarray, amount: float) -> None:
         """Add ``amount * weight`` to threat perception (clipped to [0, 1])."""

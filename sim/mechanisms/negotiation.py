@@ -189,11 +189,9 @@ def _table(world, move, rows, attempt, draws, concession, step: int):
     p = world.choice.probability(cost, world.state.seeker[rows, move.proposer])
     u = draws[:, move.n_deciders]
     tabled = u < p
-    if tabled.any():
-        world.emit_signal(rows[tabled], (move.proposer,), None, cost[tabled], evidence=world.choice.taken(cost[tabled]))
+    world.read_choice(rows, move.proposer, None, cost, tabled)
     if (~tabled).any():
         out = rows[~tabled]
-        world.emit_signal(out, (move.proposer,), None, 0.0, evidence=world.choice.refused(cost[~tabled]))
         world.log.add("declined", step, out, move=move.id, actor=world.spec.ids[move.proposer], p=p[~tabled],
                       draw=u[~tabled], value=cost[~tabled],
                       reason=f"{world.spec.ids[move.proposer]} does not table '{move.title}' (cost and concession "
@@ -231,10 +229,7 @@ def _vote(world, move, d: int, view: ProposalView, u: np.ndarray, rows, step: in
         p = q * world.choice.probability(cost, world.state.seeker[rows, d])
     yes = u < p
     if cost is not None:
-        if yes.any():
-            world.emit_signal(rows[yes], (d,), None, cost, evidence=world.choice.taken(cost))
-        if (~yes).any():
-            world.emit_signal(rows[~yes], (d,), None, 0.0, evidence=world.choice.refused(cost, q[~yes]))
+        world.read_choice(rows, d, None, cost, yes, q)
     world.log.add(kind, step, rows, move=move.id, actor=world.spec.ids[d], counterpart=counterpart, p=p, draw=u,
                 utility=utility, trust=view.trust, gain=view.gain, exposure=view.exposure,
                 domestic=view.domestic_cost * view.hawkishness, concession=view.concession, value=yes.astype(float),

@@ -41,13 +41,20 @@ class Signals:
         rows = np.asarray(rows)
         cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
         all_taken = np.ones(rows.size, dtype=bool)
-        taken_llr, refused_llr = self.choice.taken(cost), self.choice.refused(cost)
         for k, s in enumerate(senders):
             taken = u[:, k] < self.choice.probability(cost, seeker[rows, s])
             all_taken &= taken
-            # one pass: taken rows carry their cost and log LR, refused ones no cost and theirs
-            self.emit(rows, (s,), observers, np.where(taken, cost, 0.0), evidence=np.where(taken, taken_llr, refused_llr))
+            self.read_choice(rows, s, observers, cost, taken)
         return all_taken
+
+    def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
+        """Observers read ``sender``'s choice of a conciliatory act of ``cost`` in each row: taken
+        (its cost and log LR) or refused (no cost; the refused log LR, the act open to it with
+        ``open_probability``), in one pass over the rows."""
+        rows = np.asarray(rows)
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
+        evidence = np.where(taken, self.choice.taken(cost), self.choice.refused(cost, open_probability))
+        self.emit(rows, (sender,), observers, np.where(taken, cost, 0.0), evidence=evidence)
 
     def weights(self, senders, observers) -> np.ndarray:
         """(n, n) observer-target weights of a signal by ``senders`` seen by ``observers`` (all if
@@ -64,19 +71,6 @@ class Signals:
         group = np.flatnonzero(credited > 0)
         weight[np.ix_(group, group)] = 0.0
         return weight
-
-    def contact_weights(self, channel) -> np.ndarray:
-        """Weights of a channel's monthly contacts: the sum over members m of m's signal seen by
-        the covered actors outside m's group (cached per channel)."""
-        key = ("contact", channel)
-        if key not in self._weights:
-            total = np.zeros((self.n, self.n))
-            ids = self.spec.ids
-            for m in channel.members:
-                group = set(self.spec.roster.expand([ids[m]], "channel"))
-                total += self.weights((m,), tuple(i for i in channel.covered if i not in group))
-            self._weights[key] = np.clip(total, 0.0, 1.0)
-        return self._weights[key]
 
     def emit_matrix(self, rows, weight, cost, hostile: bool = False, evidence=None) -> None:
         """Apply an observed act with (n, n) observer-target weights ``weight``.

@@ -65,14 +65,6 @@ class ChoiceModel:
         return np.log(np.maximum(not_s, 1e-300)) - np.log(np.maximum(not_e, 1e-300))
 
 
-def type_prior(spec) -> np.ndarray:
-    """(n,) probability that each actor is a security seeker: the scenario's ``type_prior`` where
-    it names the actor, else the mean trust the other actors place in it at the start, so that
-    the world is, on average, as trustworthy as its observers believe (no drift is built in by a
-    prior that differs from the truth)."""
-    return spec.type_prior
-
-
 def draw_types(seeds: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """(R, n) bool: True where the actor is a security seeker in that replicate; one uniform per
     actor from the replicate's own type stream, so a replicate's types depend on its seed only."""

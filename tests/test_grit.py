@@ -1,5 +1,5 @@
 """GRIT (Osgood 1962) as a strategy: an initiator's small unilateral conciliatory steps, continued
-while the target reciprocates (sim/mechanisms/effects.py: Grit; configs/option/grit.yaml).
+while the target reciprocates (sim/mechanisms/effects/grit.py: Grit; configs/option/grit.yaml).
 
 Seeded runs with crises off; types are fixed through scenario.type_prior and
 dynamics.type_noise = 0, and each arm is compared with a control without the move, same seeds."""

@@ -324,7 +324,7 @@ def parameters_markdown() -> str:
     (``python -m sim.config.schema --markdown > docs/parameters.md``)."""
     out = ["# Parameters\n",
            "Generated from the declarations in `sim/config/schema.py`, `sim/mechanisms/crisis_params.py` and "
-           "`sim/mechanisms/effects.py` by "
+           "`sim/mechanisms/effects/` by "
            "`python -m sim.config.schema --markdown > docs/parameters.md`; do not edit by hand "
            "(tests/test_parameters.py fails when it is out of date). Set any key in a config file or on the "
            "command line, e.g. `python -m sim.run dynamics.spiral_bias=0.3`. Equations: docs/model.md.\n"]
@@ -338,7 +338,7 @@ def parameters_markdown() -> str:
 
     out.append("## Effect types\n")
     out.append("The numeric fields of each effect type of a move (`moves.X.effects[k]`), declared in "
-               "`sim/mechanisms/effects.py`; the other fields (actors, sites, names) are described in "
+               "`sim/mechanisms/effects/`; the other fields (actors, sites, names) are described in "
                "docs/model.md, section 7.4.\n")
     for kind, cls in EFFECT_TYPES.items():
         table = markdown_table(cls, f"{{type: {kind}}}.")

@@ -1,0 +1,149 @@
+"""Channels: standing forums whose members attend by type and which manage the crises of
+their topics and sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from sim.core.params import check, param
+from sim.errors import ConfigError
+from sim.mechanisms.effects.base import (
+    Effect,
+    actor_ids,
+    check_fields,
+    default_name,
+    deals_with,
+    topics_of,
+)
+
+_CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
+
+
+@dataclass(frozen=True)
+class Channel(Effect):
+    """A standing dialogue forum. While open: members exchange a small conciliatory contact
+    each month, and crises of its ``topics`` (crisis types, or all) at its ``sites`` (site ids,
+    or any) lose ``crisis_dampening`` of their trust damage between members and of their
+    escalation risk. An escalation involving a member can suspend it (sim/mechanisms/crises.py)."""
+
+    type: ClassVar[str] = "channel"
+    fields: ClassVar[tuple[str, ...]] = ("name", "members", "topics", "sites", "contact_cost", "crisis_dampening")
+    standing: ClassVar[bool] = True
+    count_as: ClassVar[str | None] = "channels_open"
+    name: str = ""
+    members: tuple[int, ...] = ()
+    covered: tuple[int, ...] = ()
+    topics: tuple[str, ...] | None = None  # crisis types it deals with; None: all
+    sites: tuple[str, ...] = ()  # crisis site ids it deals with; empty: any
+    contact_cost: float = param(0.003, low=0.0, high=1.0, doc="cost of each month's conciliatory contact among members",
+                                source="judgement; each option sets its own value with its reason (configs/option/*.yaml); each member attends by its type at this cost, so attendance reveals little and a skip much (sim/mechanisms/types.py)")
+    crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
+                                    "escalation risk, the channel absorbs at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+
+    @property
+    def n_draws(self) -> int:
+        return 1 + len(self.members)  # the suspension draw, then each member's attendance
+
+    @classmethod
+    def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Channel:
+        check_fields(cfg, key, cls.fields)
+        members = actor_ids(cfg, "members", key, roster)
+        if len(members) < 2:
+            raise ConfigError(f"{key}.members", "a channel needs at least two members", roster.ids)
+        sites = cfg.get("sites") or []
+        if isinstance(sites, str) or not isinstance(sites, list | tuple):
+            raise ConfigError(f"{key}.sites", f"{sites!r} is not a list of crisis site ids", "e.g. [TRN]")
+        return cls(
+            name=str(cfg.get("name") or default_name(key)),
+            members=tuple(roster.index(m) for m in members),
+            covered=tuple(roster.expand(members, f"{key}.members")),
+            topics=topics_of(cfg, key, crisis_types),
+            sites=tuple(str(x) for x in sites),
+            **check(cls, cfg, f"{key}."),
+        )
+
+    def check_sites(self, slots, key: str) -> None:
+        """Each listed site must be a site of one of its topics' crisis slots."""
+        known = sorted({s.site for s in slots if self.topics is None or s.type in self.topics})
+        for pos, site in enumerate(self.sites):
+            if site not in known:
+                raise ConfigError(f"{key}.sites[{pos}]", f"no crisis site {site!r} of the channel's topics", known)
+
+    def pair_mask(self, n: int) -> np.ndarray:
+        mask = np.zeros((n, n), dtype=bool)
+        idx = list(self.covered)
+        mask[np.ix_(idx, idx)] = True
+        np.fill_diagonal(mask, False)
+        return mask
+
+    def monthly(self, world, strength, draws, move) -> None:
+        """Each member chooses by its type whether to attend this month's contacts (an act of
+        contact_cost * strength, sim/mechanisms/types.py); the covered actors outside its group
+        read the choice, attended or skipped. Cheap contacts reveal little each month, but a
+        security seeker almost never skips them."""
+        rows = np.flatnonzero(strength > 0)
+        if rows.size == 0 or self.contact_cost <= 0:
+            return
+        cost = self.contact_cost * strength[rows]
+        for k, (m, observers) in enumerate(zip(self.members, self._observers(world))):
+            if observers:
+                world.act(rows, (m,), observers, cost, draws[rows, 1 + k:2 + k])
+
+    def _observers(self, world) -> list[tuple[int, ...]]:
+        """Per member, the covered actors outside its group (computed once per channel and roster)."""
+        key = (self, world.spec.ids)
+        if key not in _CHANNEL_OBSERVERS:
+            ids, roster = world.spec.ids, world.spec.roster
+            _CHANNEL_OBSERVERS[key] = [tuple(i for i in self.covered if i not in set(roster.expand([ids[m]], "channel")))
+                                       for m in self.members]
+        return _CHANNEL_OBSERVERS[key]
+
+    def prepare(self, spec) -> dict[str, np.ndarray]:
+        """The pairs it covers, and per crisis slot the share of the conflict's sides that sit
+        in it (0 for one-sided slots): the channel cuts escalation risk in that proportion."""
+        topical = np.array([deals_with(self.topics, self.sites, s) for s in spec.slots], dtype=bool)
+        share = np.array([len((set(s.side_a) | set(s.side_b)) & set(self.covered)) / max(len(set(s.side_a) | set(s.side_b)), 1)
+                          for s in spec.slots]) * topical
+        return {"pairs": self.pair_mask(spec.roster.n), "share": share, "on_topic": topical}
+
+    def new_state(self, R: int) -> dict[str, np.ndarray]:
+        return {"suspended_until": np.zeros(R, dtype=np.int64), "draws": np.ones(R)}
+
+    def current_strength(self, standing, strength, draws, step):
+        """Closed (0) while suspended; this month's uniform decides a suspension after an escalation."""
+        standing.state["draws"] = draws[:, 0]
+        return np.where(standing.state["suspended_until"] >= step, 0.0, strength)
+
+    def damage_through(self, standing, rows, slots):
+        s = standing.strength[rows] * standing.data["on_topic"][slots]
+        if not s.any():
+            return None
+        return 1.0 - self.crisis_dampening * s[:, None, None] * standing.data["pairs"]
+
+    def escalation_cover(self, standing, rows):
+        share = standing.data["share"]
+        if not share.any():
+            return None
+        return self.crisis_dampening * standing.strength[rows, None] * share[None, :]
+
+    def after_escalation(self, world, standing, rows, involved, step) -> None:
+        """An escalation may freeze the channel if it includes a belligerent, with probability
+        suspension_base * (1 - mean trust among its members), for suspension_months."""
+        if not set(involved) & set(self.covered):
+            return
+        spec, strength = world.spec, standing.strength
+        open_ = strength[rows] > 0
+        mem = list(self.members)
+        sub = world.state.trust[rows][:, mem][:, :, mem]
+        mean_trust = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (len(mem) * (len(mem) - 1))
+        p = spec.suspension_base * (1.0 - mean_trust)
+        u = standing.state["draws"][rows]
+        hit_mask = open_ & (u < p)
+        hit = rows[hit_mask]
+        standing.state["suspended_until"][hit] = step + spec.suspension_months
+        strength[hit] = 0.0
+        world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask], draw=u[hit_mask],
+                      reason=f"channel {self.name} suspended for {spec.suspension_months} months after escalation")

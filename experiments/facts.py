@@ -48,6 +48,9 @@ from sim.output.files import run_metadata, write_parquet, write_yaml
 log = logging.getLogger("eurosec.facts")
 
 Direction = Literal["abs_below", "below", "above", "nonzero", "report"]
+# A change of Russia's trust smaller than this (0-1 scale), on average over replicates, is no change:
+# a tenth of a percentage point, below the 3 decimals any table of the model prints.
+ATTRIBUTION_FLOOR = 0.001
 WEST_ACTORS = frozenset({"NATO", "EU", "USA", "WEU", "EFL", "NEU"})  # NATO, the EU and their members
 
 
@@ -156,7 +159,7 @@ class Fact:
     def rule(self) -> str:
         t = self.threshold
         return {"abs_below": f"|effect| < {t:g}, CI inside", "below": f"effect < {t:g}, CI below",
-                "above": f"effect > {t:g}, CI above", "nonzero": "not exactly 0 in every replicate, CI excludes 0",
+                "above": f"effect > {t:g}, CI above", "nonzero": f"mean |change| > {t:g}, CI above; not exactly 0 in every replicate",
                 "report": "report only"}[self.direction]
 
 
@@ -164,15 +167,13 @@ def verdict(direction: Direction, threshold: float, m: Measure) -> str:
     """PASS, FAIL or REPORT for one measure: the interval, not only the point, must meet the rule."""
     if direction == "report":
         return "REPORT"
-    if direction == "nonzero":
-        ok = m.nonzero_share > 0
-    elif any(math.isnan(x) for x in (m.effect, m.ci_low, m.ci_high)):
+    if any(math.isnan(x) for x in (m.effect, m.ci_low, m.ci_high)):
         ok = False
     elif direction == "abs_below":
         ok = -threshold < m.ci_low and m.ci_high < threshold
     elif direction == "below":
         ok = m.ci_high < threshold
-    elif direction == "above":
+    elif direction in ("above", "nonzero"):
         ok = m.ci_low > threshold
     else:
         raise ValueError(f"unknown direction {direction!r}")
@@ -194,8 +195,8 @@ def paired(a: np.ndarray, b: np.ndarray, level: float, outcome: str, compares: s
     d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     kw.setdefault("a_value", float(np.mean(a)) if len(a) else math.nan)
     kw.setdefault("b_value", float(np.mean(b)) if len(b) else math.nan)
-    return Measure(e["effect"], e["ci_low"], e["ci_high"], int(e["n"]), outcome, compares,
-                   nonzero_share=float(np.mean(d != 0)) if d.size else math.nan, **kw)
+    kw.setdefault("nonzero_share", float(np.mean(d != 0)) if d.size else math.nan)
+    return Measure(e["effect"], e["ci_low"], e["ci_high"], int(e["n"]), outcome, compares, **kw)
 
 
 def difference(arm: str, base: str, outcome: str) -> Statistic:
@@ -326,23 +327,35 @@ def involving_west() -> list[str]:
 
 
 def attribution_statistic(runs: Runs, level: float) -> list[Measure]:
-    """Per option: its effect on Russia's trust in NATO or in the EU (whichever changes in more
-    replicates; NATO on a tie), and the share of replicates in which it changes at all. It passes
-    if that effect is not exactly 0 in every replicate and its interval excludes 0."""
+    """Per option: how much it changes Russia's trust in NATO or in the EU (whichever it changes
+    more), measured as the mean absolute paired change per replicate with its interval; the signed
+    mean effect goes beside it in ``detail``.
+
+    The claim is that the option *moves* Russia's belief (no exact zeros from missing
+    attribution), not that it moves it one way: under Bayes' rule an observer's expected posterior
+    equals its prior (a martingale), so an act read as evidence can raise trust in one replicate
+    and lower it in another with a mean change near 0 (docs/model.md §7.0). It passes if the
+    mean absolute change exceeds the threshold, interval included, so float noise cannot pass it."""
     out = []
     for option in runs:
         if option == "baseline":
             continue
-        found = {y: paired(final(runs[option], y), final(runs["baseline"], y), level, y, f"{option} | baseline",
-                           share_a=float(agreed(runs[option], option).mean()), case=option)
-                 for y in ("trust_RUS_NATO", "trust_RUS_EU")}
-        best = max(found.values(), key=lambda m: m.nonzero_share)
-        other = [m for m in found.values() if m is not best][0]
-        # not float noise in one replicate (Corfu: 1e-7 in 1 of 1,000): the interval excludes 0 too
-        also = bool(best.ci_low > 0 or best.ci_high < 0)
-        out.append(Measure(**{**best.__dict__, "also": also, "detail": (
-            f"{other.outcome} {other.effect:+.4f} [{other.ci_low:+.4f}, {other.ci_high:+.4f}], non-zero in "
-            f"{other.nonzero_share:.0%} of replicates; agreed in {best.share_a:.0%}")}))
+        share = float(agreed(runs[option], option).mean())
+        signed = {y: paired(final(runs[option], y), final(runs["baseline"], y), level, y, f"{option} | baseline",
+                            share_a=share, case=option)
+                  for y in ("trust_RUS_NATO", "trust_RUS_EU")}
+        moved = {y: paired(np.abs(final(runs[option], y) - final(runs["baseline"], y)), np.zeros(len(final(runs[option], y))),
+                           level, f"abs_change_{y}", f"|{option} - baseline|", share_a=share, case=option,
+                           nonzero_share=m.nonzero_share)
+                 for y, m in signed.items()}
+        y = max(moved, key=lambda k: (moved[k].effect, k == "trust_RUS_NATO"))
+        other = next(k for k in moved if k != y)
+        s, o = signed[y], signed[other]
+        out.append(Measure(**{**moved[y].__dict__, "also": bool(moved[y].nonzero_share > 0), "detail": (
+            f"signed mean effect on {y} {s.effect:+.4f} [{s.ci_low:+.4f}, {s.ci_high:+.4f}] "
+            f"({'excludes' if s.ci_low > 0 or s.ci_high < 0 else 'includes'} 0); {other} moved "
+            f"{moved[other].effect:.4f}, signed {o.effect:+.4f}; non-zero in {moved[y].nonzero_share:.0%} of "
+            f"replicates; agreed in {share:.0%}")}))
     return out
 
 
@@ -485,7 +498,7 @@ FACTS: list[Fact] = [
          reassurance_statistic, "above", 0.0),
     Fact("attribution", "every option that involves NATO or EU members changes Russia's trust in NATO or the EU "
          "(no exact zeros from missing attribution)",
-         attribution_arms, attribution_statistic, "nonzero", 0.0),
+         attribution_arms, attribution_statistic, "nonzero", ATTRIBUTION_FLOOR),
     Fact("second_forum", "a second channel between the same pair (NATO-RUS) adds less trust than the first",
          {"baseline": Arm(), "one": Arm(("nrc",), edits=(("moves.nrc.effects", [NRC_CHANNEL]),)),
           "two": Arm(("nrc",), edits=(("moves.nrc.effects", [NRC_CHANNEL, {**NRC_CHANNEL, "name": "nrc_second"}]),))},

@@ -135,8 +135,10 @@ def measure(effect, lo, hi, **kw):
     ("above", 0.0, measure(0.02, 0.01, 0.03, also=False), "FAIL"),  # the fact's further condition fails
     ("above", 0.0, measure(0.02, 0.01, 0.03, also=True), "PASS"),
     ("above", 0.0, measure(math.nan, math.nan, math.nan), "FAIL"),
-    ("nonzero", 0.0, measure(0.0, 0.0, 0.0, nonzero_share=0.0), "FAIL"),
-    ("nonzero", 0.0, measure(0.0, -0.001, 0.001, nonzero_share=0.3), "PASS"),
+    ("nonzero", 0.001, measure(0.0, 0.0, 0.0, nonzero_share=0.0), "FAIL"),
+    ("nonzero", 0.001, measure(0.004, 0.002, 0.006, also=True), "PASS"),   # mean |change| above the floor
+    ("nonzero", 0.001, measure(0.004, 0.0005, 0.006, also=True), "FAIL"),  # its interval reaches below
+    ("nonzero", 0.001, measure(1e-7, 1e-8, 2e-7, also=True), "FAIL"),      # float noise is no change
     ("report", math.nan, measure(0.5, 0.4, 0.6), "REPORT"),
 ])
 def test_verdicts_follow_the_rule(direction, threshold, m, expected):
@@ -217,3 +219,23 @@ def test_the_default_report_fits_in_memory():
     built = F.validate(cfg)
     assert all(len(arm) <= 8 for arm in built["specs"])
     assert F.estimate(cfg, built).memory < 3e9
+
+
+def test_attribution_counts_movement_not_its_sign():
+    """A Bayesian reading moves Russia's trust up in some replicates and down in others (the
+    posterior is a martingale): that option passes; one that never moves it fails."""
+    class Result:
+        def __init__(self, nato, eu, agreed):
+            self.finals = pd.DataFrame({"replicate": np.arange(len(nato)), "trust_RUS_NATO": nato,
+                                        "trust_RUS_EU": eu, f"agreed_{agreed}": np.ones(len(nato), bool)})
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.2, 0.4, 500)
+    swing = np.where(rng.random(500) < 0.5, 0.02, -0.02)
+    runs = {"baseline": Result(base, base, "none"), "both_ways": Result(base + swing, base, "both_ways"),
+            "inert": Result(base, base, "inert")}
+    rows = {m.case: m for m in F.attribution_statistic(runs, 0.95)}
+    moved, inert = rows["both_ways"], rows["inert"]
+    assert moved.outcome == "abs_change_trust_RUS_NATO" and moved.effect == pytest.approx(0.02)
+    assert "includes 0" in moved.detail  # the signed mean effect is reported, and is near 0
+    assert F.verdict("nonzero", F.ATTRIBUTION_FLOOR, moved) == "PASS"
+    assert F.verdict("nonzero", F.ATTRIBUTION_FLOOR, inert) == "FAIL"

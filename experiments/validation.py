@@ -1,0 +1,322 @@
+"""Check the historical replay against the record (a Hydra app).
+
+    python -m experiments.validation
+    python -m experiments.validation replicates=200
+
+Three kinds of check, each over many seeds with the replay's own randomness (crises, types):
+
+1. **The 2010 stage is reachable.** For every key dyad, the replay's ensemble in January 2010
+   against the initial trust of the `baseline_2010` stage: the replay's mean, its 5-95% spread
+   across runs, the stage's value, their distance and whether the stage lies inside the spread.
+2. **Turning points of the record** (declared in ``EPISODES``): the direction of each dyad's
+   change over a dated episode (the August war, the reset, 2014), as a paired change over the
+   same runs with its 95% CI; PASS when the interval lies on the record's side of 0.
+3. **Opinion checks** kept out of the calibration (``data/opinion/checks.csv``): the share of
+   year-on-year changes whose sign the model matches (reported, not judged).
+
+Writes ``validation.parquet`` (one row per check), ``trajectories.parquet`` (per dyad and month:
+mean, 95% CI of the mean and the 5-95% spread across runs), ``validation.png``,
+``validation.md`` (the report as a Markdown table), ``config.yaml`` and ``metadata.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+from experiments.ensemble import EnsembleConfig, arm_spec, check_ensemble_settings, ensemble_schema, run_arm
+from experiments.stats import paired_effect
+from sim import __version__
+from sim.app.entry import App, checked_entry
+from sim.app.jobs import run_job
+from sim.app.manifest import AtomicResults
+from sim.errors import ConfigError
+from sim.numerics.streams import replicate_seeds
+from sim.output.files import run_metadata, write_parquet, write_yaml
+
+log = logging.getLogger("eurosec.validation")
+
+WEST = ("NATO", "EU", "USA")
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A dated stretch of the record and the direction trust took over it, with the reason."""
+    name: str
+    first: str  # "YYYY-MM": the month before the episode
+    last: str  # "YYYY-MM": its last month
+    dyad: str  # observer_target, or WEST_RUS / RUS_WEST (the mean over NATO, the EU and the USA)
+    direction: str  # "fall" or "rise"
+    record: str
+
+
+EPISODES = (
+    Episode("august_war", "2008-07", "2008-12", "WEST_RUS", "fall",
+            "the war and Russia's recognition of Abkhazia and South Ossetia; NATO suspends the NRC"),
+    Episode("august_war", "2008-07", "2008-12", "RUS_WEST", "fall",
+            "Moscow blames Western support for Saakashvili; missile-defence agreements signed that summer"),
+    Episode("reset", "2009-02", "2010-12", "USA_RUS", "rise",
+            "the reset (March 2009), the shift of missile-defence plans, New START signed (April 2010)"),
+    Episode("reset", "2009-02", "2010-12", "RUS_USA", "rise", "the same, read from Moscow"),
+    Episode("crimea_donbas", "2013-12", "2014-12", "WEST_RUS", "fall",
+            "Crimea's annexation, the war in Donbas, MH17, sectoral sanctions"),
+    Episode("crimea_donbas", "2013-12", "2014-12", "RUS_WEST", "fall",
+            "the Maidan read as a Western-backed coup; sanctions; NATO suspends practical cooperation"),
+)
+KEY_DYADS = ("RUS_NATO", "NATO_RUS", "RUS_EU", "EU_RUS", "RUS_USA", "USA_RUS", "WEU_RUS", "EFL_RUS")
+
+
+def dyads_needed() -> list[str]:
+    out = list(KEY_DYADS)
+    for w in WEST:
+        out += [f"{w}_RUS", f"RUS_{w}"]
+    return list(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------------------- measurements
+
+def monthly(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per-replicate monthly trust of the key dyads and of the West/Russia means, indexed by
+    (date, replicate)."""
+    cols = {c: c.removeprefix("trust_") for c in summary.columns if c.startswith("trust_")}
+    m = summary.assign(date=summary["date"].astype(str)).set_index(["date", "replicate"])[list(cols)].rename(columns=cols).astype(np.float64)
+    m["WEST_RUS"] = m[[f"{w}_RUS" for w in WEST]].mean(axis=1)
+    m["RUS_WEST"] = m[[f"RUS_{w}" for w in WEST]].mean(axis=1)
+    return m
+
+
+def at(m: pd.DataFrame, date: str, dyad: str) -> np.ndarray:
+    try:
+        return m.xs(date, level="date")[dyad].sort_index().to_numpy(np.float64)
+    except KeyError:
+        raise ConfigError("replay", f"the replay has no month {date}", "a scenario covering 2008-01 to 2015-12") from None
+
+
+def stage_rows(m: pd.DataFrame, stage_trust: dict[str, float], date: str) -> list[dict]:
+    rows = []
+    for dyad in KEY_DYADS:
+        v = at(m, date, dyad)
+        lo, hi = np.quantile(v, [0.05, 0.95])
+        s = stage_trust[dyad]
+        rows.append({"check": "stage_reachable", "case": dyad, "effect": float(v.mean()) - s, "ci_low": float(lo) - s,
+                     "ci_high": float(hi) - s, "model": float(v.mean()), "reference": s,
+                     "verdict": "PASS" if lo <= s <= hi else "FAIL",
+                     "rule": f"baseline_2010's value inside the replay's 5-95% spread in {date}",
+                     "detail": f"replay {v.mean():.3f} (5-95%: {lo:.3f}-{hi:.3f}), stage {s:.3f}"})
+    return rows
+
+
+def episode_rows(m: pd.DataFrame, level: float) -> list[dict]:
+    rows = []
+    for e in EPISODES:
+        before, after = at(m, e.first, e.dyad), at(m, e.last, e.dyad)
+        eff = paired_effect(after, before, level)
+        ok = eff["ci_high"] < 0 if e.direction == "fall" else eff["ci_low"] > 0
+        rows.append({"check": e.name, "case": e.dyad, "effect": eff["effect"], "ci_low": eff["ci_low"],
+                     "ci_high": eff["ci_high"], "model": float(after.mean()), "reference": float(before.mean()),
+                     "verdict": "PASS" if ok else "FAIL",
+                     "rule": f"trust {e.direction}s from {e.first} to {e.last} (95% CI)", "detail": e.record})
+    return rows
+
+
+def opinion_rows(m: pd.DataFrame, checks: pd.DataFrame, month: int) -> list[dict]:
+    """Per check series: the share of year-on-year changes (of at least 1 point) whose sign the
+    model's mean trust in that dyad matches, read in ``month`` of each year."""
+    rows = []
+    means = m.groupby(level="date").mean()
+    for (dyad, measure), g in checks.groupby(["dyad", "measure"], observed=True):
+        if dyad not in means.columns:
+            continue
+        g = g.sort_values("year")
+        years = g["year"].to_numpy()
+        model = np.array([means[dyad].get(f"{y}-{month:02d}", np.nan) for y in years])
+        d_obs, d_mod = np.diff(g["value"].to_numpy()), np.diff(model)
+        use = (np.abs(d_obs) >= 1.0) & ~np.isnan(d_mod)
+        share = float(np.mean(np.sign(d_obs[use]) == np.sign(d_mod[use]))) if use.any() else math.nan
+        rows.append({"check": "opinion_signs", "case": f"{dyad}: {measure}", "effect": share, "ci_low": math.nan,
+                     "ci_high": math.nan, "model": math.nan, "reference": math.nan, "verdict": "REPORT",
+                     "rule": "share of year-on-year changes (>= 1 point) with the model's sign",
+                     "detail": f"{int(use.sum())} changes, {years.min()}-{years.max()}"})
+    return rows
+
+
+COLUMNS = {"check": "category", "case": "string", "effect": "float64", "ci_low": "float64", "ci_high": "float64",
+           "model": "float64", "reference": "float64", "verdict": "category", "rule": "string", "detail": "string"}
+
+
+def trajectories(m: pd.DataFrame, level: float) -> pd.DataFrame:
+    from experiments.stats import t_critical
+
+    g = m.groupby(level="date")
+    n = g.size().iloc[0]
+    mean, sd = g.mean(), g.std(ddof=1)
+    half = t_critical(n - 1, level) * sd / math.sqrt(n)
+    out = []
+    for dyad in m.columns:
+        out.append(pd.DataFrame({"dyad": dyad, "date": mean.index, "mean": mean[dyad].to_numpy(),
+                                 "ci_low": (mean[dyad] - half[dyad]).to_numpy(), "ci_high": (mean[dyad] + half[dyad]).to_numpy(),
+                                 "p05": g[dyad].quantile(0.05).to_numpy(), "p95": g[dyad].quantile(0.95).to_numpy()}))
+    t = pd.concat(out, ignore_index=True)
+    t["date"] = pd.to_datetime(t["date"] + "-01")
+    return t.astype({"dyad": "category"})
+
+
+# --------------------------------------------------------------------------- the app
+
+@ensemble_schema
+class ValidationConfig(EnsembleConfig):
+    replay: str = "history_2008_2015"
+    survey_month: int = 5
+    stage_month: str = "2010-01"
+    checks: bool = True
+
+
+ConfigStore.instance().store(name="validation_schema", node=ValidationConfig)
+RESULTS = ("validation.parquet", "trajectories.parquet", "validation.png", "validation.md", "config.yaml",
+           "metadata.json")
+
+
+def validate(cfg: dict) -> dict:
+    check_ensemble_settings(cfg)
+    dyads = [tuple(d.split("_", 1)) for d in dyads_needed()]
+    keys = "[" + ",".join(f"[{a},{b}]" for a, b in dyads) + "]"
+    replay = arm_spec([f"scenario={cfg['replay']}", f"output.key_dyads={keys}"])
+    stage = arm_spec([f"scenario={cfg['stage']}"])
+    months = [replay.date(t)[:7] for t in range(1, replay.horizon + 1)]
+    if cfg["stage_month"] not in months:
+        raise ConfigError("stage_month", f"{cfg['stage_month']!r} is not a month of {cfg['replay']}",
+                          f"a month from {months[0]} to {months[-1]} (YYYY-MM)")
+    for e in EPISODES:
+        for month in (e.first, e.last):
+            if month not in months:
+                raise ConfigError("replay", f"{cfg['replay']} does not cover {month} (episode {e.name})",
+                                  "a scenario covering 2008-07 to 2014-12, e.g. history_2008_2015")
+    return {"replay": replay, "stage": stage}
+
+
+def estimate(cfg: dict, built: dict):
+    from sim.resources import estimate_ensemble
+
+    return estimate_ensemble({"replay": built["replay"]}, cfg["replicates"], cfg["chunk"], 1, 0, 0,
+                             [f"trust_{d}" for d in dyads_needed()])
+
+
+def run(cfg: dict, out_dir: Path) -> pd.DataFrame:
+    built = validate(cfg)
+    started = time.perf_counter()
+    result = run_arm("replay", built["replay"], cfg["seed"], cfg["replicates"], cfg["chunk"], cfg["progress"],
+                     per_step=[f"trust_{d}" for d in dyads_needed()])
+    log.info("replay: %d runs in %.1f s", cfg["replicates"], time.perf_counter() - started)
+    m = monthly(result.summary)
+    stage = built["stage"]
+    trust0 = stage.initial["trust"]
+    stage_trust = {d: float(trust0[stage.roster.index(d.split("_")[0]), stage.roster.index(d.split("_")[1])])
+                   for d in KEY_DYADS}
+    rows = stage_rows(m, stage_trust, cfg["stage_month"]) + episode_rows(m, cfg["level"])
+    if cfg["checks"]:
+        from experiments.observed import checks_by_dyad
+
+        rows += opinion_rows(m, checks_by_dyad(), cfg["survey_month"])
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMNS)
+    traj = trajectories(m, cfg["level"])
+    seeds = replicate_seeds(cfg["seed"], cfg["replicates"])
+    meta = run_metadata({"seed": cfg["seed"], "scenario": {"name": cfg["replay"]}, "moves": {}}, seeds)
+    names = {a.id: a.name for a in built["replay"].roster.actors}
+    with AtomicResults(out_dir, "validation", cfg) as res:
+        write_parquet(table, res.path("validation.parquet"), meta, cfg)
+        write_parquet(traj, res.path("trajectories.parquet"), meta, cfg)
+        figure(traj, names, cfg).savefig(res.path("validation.png"), dpi=150, bbox_inches="tight")
+        res.path("validation.md").write_text(markdown(table, cfg))
+        write_yaml(cfg, res.path("config.yaml"))
+        res.path("metadata.json").write_text(json.dumps(meta, indent=2))
+        res.commit()
+    return table
+
+
+MARKED = (("2008-08", "August war"), ("2009-03", "reset"), ("2011-02", "New START"), ("2014-03", "Crimea"),
+          ("2015-02", "Minsk II"))
+
+
+def figure(traj: pd.DataFrame, names: dict[str, str], cfg: dict):
+    """Two panels (the West's trust in Russia; Russia's in the West), dated, with the mean, its
+    95% CI and the 5-95% spread across runs, and the record's turning points marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    panels = ((axes[0], ("USA_RUS", "EU_RUS", "NATO_RUS"), "Trust in Russia, held by:", 0),
+              (axes[1], ("RUS_USA", "RUS_EU", "RUS_NATO"), "Russia's trust in:", 1))
+    for ax, dyads, title, other in panels:
+        for dyad, colour in zip(dyads, ("tab:blue", "tab:green", "tab:red")):
+            g = traj[traj["dyad"] == dyad]
+            label = names.get(dyad.split("_")[other], dyad)
+            ax.fill_between(g["date"], g["p05"], g["p95"], color=colour, alpha=0.12, lw=0)
+            ax.fill_between(g["date"], g["ci_low"], g["ci_high"], color=colour, alpha=0.35, lw=0)
+            ax.plot(g["date"], g["mean"], color=colour, label=label)
+        for date, name in MARKED:
+            x = pd.Timestamp(date + "-01")
+            ax.axvline(x, color="0.5", lw=0.7, ls=":")
+            ax.text(x, 0.98, name, rotation=90, va="top", ha="right", fontsize=7, color="0.3",
+                    transform=ax.get_xaxis_transform())
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7, loc="lower left")
+    axes[0].set_ylabel("trust, 0 (none) - 1 (full)")
+    fig.suptitle(f"{cfg['replay']}: mean of {cfg['replicates']} runs; dark band 95% CI of the mean, light band "
+                 "5-95% spread across runs", fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def markdown(table: pd.DataFrame, cfg: dict) -> str:
+    lines = [f"Replay `{cfg['replay']}`, {cfg['replicates']} runs (seed {cfg['seed']}), stage `{cfg['stage']}`; "
+             f"eurosec {__version__}.\n", "| check | case | effect [interval] | detail | rule | verdict |",
+             "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        interval = "" if math.isnan(r["ci_low"]) else f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+        lines.append(f"| {r['check']} | {r['case']} | {r['effect']:+.3f}{interval} | {r['detail']} | {r['rule']} | "
+                     f"{r['verdict']} |")
+    return "\n".join(lines) + "\n"
+
+
+def format_table(table: pd.DataFrame) -> str:
+    lines = ["Validation against the record:"]
+    for _, r in table.iterrows():
+        interval = "" if math.isnan(r["ci_low"]) else f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+        lines.append(f"  {r['verdict']:<6s} {r['check']:<16s} {r['case']:<28s} {r['effect']:+.3f}{interval}  {r['detail']}")
+    judged = table[table["verdict"] != "REPORT"]
+    lines.append(f"\n{int((judged['verdict'] == 'PASS').sum())} of {len(judged)} judged checks pass.")
+    return "\n".join(lines)
+
+
+@hydra.main(config_path="../configs", config_name="validation", version_base="1.3")
+def main(cfg) -> None:
+    container = OmegaConf.to_container(cfg, resolve=True)
+    table = run_job("validation", container, lambda out_dir: run(container, out_dir),
+                    on_skip=lambda out_dir: pd.read_parquet(out_dir / "validation.parquet"))
+    if table is not None:
+        print(format_table(table))
+        print(f"\nResults in {HydraConfig.get().runtime.output_dir}")
+
+
+def app() -> App:
+    return App(kind="validation", config_name="validation", validate=validate, estimate=estimate, results=RESULTS,
+               aliases={"stage": "scenario", "replay": "scenario"})
+
+
+if __name__ == "__main__":
+    checked_entry(main, app())

@@ -1,0 +1,57 @@
+"""The replay's validation (experiments/validation.py): its checks are computed from the runs,
+judged by their intervals, and bad settings are refused before anything runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import validation as V
+from sim.errors import ConfigError
+
+
+def settings(**change):
+    cfg = {"seed": 0, "replicates": 30, "chunk": 500, "workers": 1, "stage": "baseline_2010", "level": 0.95,
+           "progress": False, "replay": "prewar_2008", "survey_month": 5, "stage_month": "2010-01",
+           "checks": False}
+    cfg.update(change)
+    return cfg
+
+
+def test_the_report_has_every_check_and_its_files(tmp_path):
+    table = V.run(settings(), tmp_path)
+    stage = table[table["check"] == "stage_reachable"]
+    assert list(stage["case"]) == list(V.KEY_DYADS)
+    # the stage's value lies inside the spread exactly when the verdict says so
+    for _, r in stage.iterrows():
+        assert (r["verdict"] == "PASS") == (r["ci_low"] <= 0 <= r["ci_high"])
+    episodes = table[table["check"].isin({e.name for e in V.EPISODES})]
+    assert len(episodes) == len(V.EPISODES)
+    for name in V.RESULTS:
+        assert (tmp_path / name).exists(), name
+    traj = pd.read_parquet(tmp_path / "trajectories.parquet")
+    assert pd.api.types.is_datetime64_any_dtype(traj["date"])
+    assert (traj["p05"] <= traj["p95"]).all() and (traj["ci_low"] <= traj["ci_high"]).all()
+
+
+def test_an_episode_is_judged_by_its_interval():
+    idx = pd.MultiIndex.from_product([["2008-07", "2008-12"], range(50)], names=["date", "replicate"])
+    rng = np.random.default_rng(0)
+    before = rng.uniform(0.3, 0.5, 50)
+    frame = pd.DataFrame({d: np.concatenate([before, before - 0.05]) for d in ("WEST_RUS", "RUS_WEST")}, index=idx)
+    frame = pd.concat([frame] + [frame.rename(index={"2008-07": m, "2008-12": n}) for m, n in
+                                 (("2009-02", "2010-12"), ("2013-12", "2014-12"))])
+    for d in ("USA_RUS", "RUS_USA"):
+        frame[d] = frame["WEST_RUS"]
+    rows = {(r["check"], r["case"]): r["verdict"] for r in V.episode_rows(frame, 0.95)}
+    assert rows[("august_war", "WEST_RUS")] == "PASS"   # fell, as the record says
+    assert rows[("reset", "USA_RUS")] == "FAIL"         # fell where the record rose
+
+
+@pytest.mark.parametrize("change, key", [({"stage_month": "2030-01"}, "stage_month"),
+                                         ({"replay": "baseline_2010"}, "replay")])
+def test_bad_settings_are_refused(change, key):
+    with pytest.raises(ConfigError) as err:
+        V.validate(settings(**change))
+    assert err.value.key == key

@@ -19,7 +19,7 @@ LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
 
-.PHONY: venv venv-ray run compare facts test test-slow test-ray bench bench-compare docs lock clean
+.PHONY: venv venv-ray run compare facts calibrate validate test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -57,6 +57,14 @@ compare: venv
 # The stylised-facts report: each fact over 1,000 seeds, PASS/FAIL/REPORT (experiments/facts.py)
 facts: venv
 	$(VPY) -m experiments.facts $(ARGS)
+
+# Fit the named parameters to Pew opinion 2008-2012, score 2013-2015 (experiments/calibrate.py)
+calibrate: venv
+	$(VPY) -m experiments.calibrate $(ARGS)
+
+# The replay 2008-2015 against the record: 2010 stage, turning points, opinion checks (experiments/validation.py)
+validate: venv
+	$(VPY) -m experiments.validation $(ARGS)
 
 test: venv
 	$(VPY) -m pytest -n 2 $(ARGS)

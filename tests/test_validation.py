@@ -13,7 +13,7 @@ from sim.errors import ConfigError
 
 def settings(**change):
     cfg = {"seed": 0, "replicates": 30, "chunk": 500, "workers": 1, "stage": "baseline_2010", "level": 0.95,
-           "progress": False, "replay": "prewar_2008", "survey_month": 5, "stage_month": "2010-01",
+           "progress": False, "replay": "prewar_2008", "survey_month": 5,
            "checks": False}
     cfg.update(change)
     return cfg
@@ -49,9 +49,16 @@ def test_an_episode_is_judged_by_its_interval():
     assert rows[("reset", "USA_RUS")] == "FAIL"         # fell where the record rose
 
 
-@pytest.mark.parametrize("change, key", [({"stage_month": "2030-01"}, "stage_month"),
+@pytest.mark.parametrize("change, key", [({"stage": "prewar_2008"}, "stage"),
                                          ({"replay": "baseline_2010"}, "replay")])
 def test_bad_settings_are_refused(change, key):
     with pytest.raises(ConfigError) as err:
         V.validate(settings(**change))
     assert err.value.key == key
+
+
+def test_opinion_checks_are_reported_per_series(tmp_path):
+    table = V.run(settings(checks=True, replicates=10), tmp_path)
+    opinion = table[table["check"] == "opinion_signs"]
+    assert len(opinion) >= 2 and (opinion["verdict"] == "REPORT").all()
+    assert opinion["effect"].dropna().between(0, 1).all()

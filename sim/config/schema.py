@@ -17,6 +17,7 @@ here (or in the mechanism's own declarations) and use it where it acts (e.g. a f
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -317,6 +318,19 @@ SECTIONS = (
     ("Moves", "MoveConfig", "moves.X."),
     ("Output", "OutputConfig", "output."),
 )
+
+
+def declared_range(key: str) -> tuple[float, float]:
+    """The declared [low, high] of a numeric model parameter named by its dotted key (e.g.
+    ``dynamics.hostile_sensitivity``; sections as in ``SECTIONS`` without the ``X`` ones).
+    KeyError if no such numeric parameter is declared."""
+    for _title, name, prefix in SECTIONS:
+        if prefix.endswith("X.") or not key.startswith(prefix):
+            continue
+        p = declared(globals()[name]).get(key.removeprefix(prefix))
+        if p is not None and p.kind in ("float", "int"):
+            return (-math.inf if p.low is None else float(p.low), math.inf if p.high is None else float(p.high))
+    raise KeyError(key)
 
 
 def parameters_markdown() -> str:

@@ -151,12 +151,12 @@ def OptionRow(dash: Dashboard, option: str, on_change):
         opts[option] = text
         on_change(replace(dash.draft, options=opts))
 
-    with solara.Row(style={"align-items": "center", "margin": "0", "padding": "0"}):
+    with solara.Row(style="align-items: center; margin: 0; padding: 0"):
         solara.Checkbox(label=S._short_title(label, 44), value=month is not None, on_value=switch,
-                        style={"margin": "0", "flex": "1 1 auto"})
+                        style="margin: 0; flex: 1 1 auto")
         if month is not None:
             solara.InputText("month", value=str(month), on_value=set_month, continuous_update=False,
-                             style={"max-width": "4.5em"})
+                             style="max-width: 4.5em")
 
 
 @solara.component
@@ -215,18 +215,19 @@ def Interventions(dash: Dashboard, refresh):
 @solara.component
 def SingleRun(dash: Dashboard, refresh):
     run = dash.run
-    solara.Image(dash.network_png, width="100%")
+    solara.Image(dash.network_png, width="100%", classes=["eurosec-network"])
     with solara.Row():
         solara.FileDownload(lambda: png(dash.network.fig), filename=f"eurosec_network_{run.date}.png",
                             label="Download map (PNG)")
         solara.FileDownload(lambda: png(dash.trajectory.fig), filename=f"eurosec_trajectories_{run.date}.png",
                             label="Download trajectories (PNG)")
-    solara.Image(dash.trajectory_png, width="100%")
+    solara.Image(dash.trajectory_png, width="100%", classes=["eurosec-trajectory"])
     solara.Checkbox(label="Show the spread across runs (200 seeds of these settings)", value=dash.show_band,
                     on_value=lambda v: (dash.set_band(v), refresh()))
     solara.Markdown("**Agenda** (newest first): who proposed what, who objected, crises")
     lines = list(reversed(run.agenda[-AGENDA_LINES:])) or ["(nothing yet: press Step)"]
-    solara.Markdown("\n".join(f"- {line}" for line in lines), style={"font-size": "0.85em"})
+    with solara.Div(classes=["eurosec-agenda"]):
+        solara.Markdown("\n".join(f"- {line}" for line in lines), style="font-size: 0.85em")
 
 
 @solara.component
@@ -276,7 +277,7 @@ def GameMode(dash: Dashboard, refresh):
     else:
         solara.Markdown("No decision for you this month.")
         solara.Button("Next month", on_click=lambda: (game.advance(), refresh()), color="primary")
-    solara.Markdown("\n".join(f"- {line}" for line in reversed(game.run.agenda[-12:])), style={"font-size": "0.85em"})
+    solara.Markdown("\n".join(f"- {line}" for line in reversed(game.run.agenda[-12:])), style="font-size: 0.85em")
 
 
 @solara.component
@@ -319,9 +320,9 @@ def Page():
         Controls(dash, refresh)
     run = dash.run
     with solara.Column():
-        solara.Text(_month_label(run), classes=["eurosec-month"], style={"font-size": "1.2em", "font-weight": "bold"})
+        solara.Text(_month_label(run), classes=["eurosec-month"], style="font-size: 1.2em; font-weight: bold")
         solara.Text(f"{run.settings.scenario}, seed {run.settings.seed}: " + ", ".join(
-            o for o, m in run.settings.options.items() if m is not None), style={"font-size": "0.8em"})
+            o for o, m in run.settings.options.items() if m is not None), style="font-size: 0.8em")
         if dash.error:
             solara.Error(dash.error, classes=["eurosec-error"])
         if dash.notice:

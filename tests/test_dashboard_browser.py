@@ -137,7 +137,7 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     _shot(page, tmp_path, "dashboard_stepped")
 
     # reset with a new seed
-    seed = page.get_by_label("Seed")
+    seed = page.get_by_role("textbox", name="Seed", exact=True)
     seed.fill("12345")
     seed.press("Enter")
     page.get_by_role("button", name="Reset").click()

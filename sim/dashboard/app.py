@@ -160,7 +160,7 @@ def OptionRow(dash: Dashboard, option: str, on_change):
 
 
 @solara.component
-def Controls(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on every change
+def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     def change(settings: S.Settings):
         dash.draft = settings
         refresh()
@@ -190,7 +190,7 @@ def Controls(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on eve
 
 
 @solara.component
-def Interventions(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on every change
+def Interventions(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     run = dash.run
     moves = run.open_moves()
     move, set_move = solara.use_state(moves[0] if moves else None)
@@ -213,7 +213,7 @@ def Interventions(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render o
 
 
 @solara.component
-def SingleRun(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on every change
+def SingleRun(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     run = dash.run
     solara.Image(dash.network_png, width="100%", classes=["eurosec-network"])
     with solara.Row():
@@ -231,7 +231,7 @@ def SingleRun(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on ev
 
 
 @solara.component
-def CompareMode(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on every change
+def CompareMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     cat = S.catalog(dash.run.settings.scenario)
     option, set_option = solara.use_state(cat.options[0])
     solara.Markdown("Same seed and settings, with and without one option, each run to the end.")
@@ -252,7 +252,7 @@ def CompareMode(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on 
 
 
 @solara.component
-def GameMode(dash: Dashboard, refresh, tick: int = 0):  # tick: re-render on every change
+def GameMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     actor, set_actor = solara.use_state(GAME_ACTORS[0])
     game = dash.game
     if game is None:
@@ -317,7 +317,7 @@ def Page():
             solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
                           color="primary", disabled=dash.run.finished)
             solara.Button("Step", on_click=do_step, color="primary", disabled=playing.value or dash.run.finished)
-        Controls(dash, refresh, tick)
+        Controls(dash, refresh, (dash.draft, dash.error))  # re-rendered only when the settings change
     run = dash.run
     with solara.Column():
         solara.Text(_month_label(run), classes=["eurosec-month"], style="font-size: 1.2em; font-weight: bold")
@@ -331,8 +331,9 @@ def Page():
             with solara.lab.Tab("Single run"):
                 with solara.Columns([3, 1]):
                     SingleRun(dash, refresh, tick)
-                    Interventions(dash, refresh, tick)
+                    Interventions(dash, refresh, (id(dash.run), tuple(run.open_moves())))
             with solara.lab.Tab("Compare"):
-                CompareMode(dash, refresh, tick)
+                CompareMode(dash, refresh, (id(dash.run), id(dash.compare)))
             with solara.lab.Tab("Classroom game"):
-                GameMode(dash, refresh, tick)
+                GameMode(dash, refresh, None if dash.game is None else (
+                    id(dash.game), dash.game.run.month, len(dash.game.choices)))

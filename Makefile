@@ -10,6 +10,12 @@ ARGS   ?=
 VENV_RAY  := .venv-ray
 VPY_RAY   := $(VENV_RAY)/bin/python
 STAMP_RAY := $(VENV_RAY)/.installed
+# Classroom dashboard environment (the `viz` extra: Mesa's SolaraViz served offline; `make viz`)
+VENV_VIZ  := .venv-viz
+VPY_VIZ   := $(VENV_VIZ)/bin/python
+STAMP_VIZ := $(VENV_VIZ)/.installed
+HOST      ?= 127.0.0.1
+PORT      ?= 8765
 
 # Keep in sync with the header of requirements.lock. To use a non-default index,
 # export UV_DEFAULT_INDEX / UV_INDEX (not written into the lock file).
@@ -18,8 +24,11 @@ LOCK_CMD := uv pip compile pyproject.toml --extra test --python-version 3.12 \
 # Keep in sync with the header of requirements-ray.lock (the `ray` extra, for .venv-ray only).
 LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-ray.lock
+# Keep in sync with the header of requirements-viz.lock (the `viz` extras, for .venv-viz only).
+LOCK_VIZ_CMD := uv pip compile pyproject.toml --extra viz --extra viz-test --extra test --python-version 3.12 \
+	--python-platform x86_64-unknown-linux-gnu -o requirements-viz.lock
 
-.PHONY: venv venv-ray run compare facts calibrate validate test test-slow test-ray bench bench-compare docs lock clean
+.PHONY: venv venv-ray venv-viz viz test-viz run compare facts calibrate validate test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -46,6 +55,28 @@ $(STAMP_RAY): pyproject.toml requirements-ray.lock | $(VPY_RAY)
 	$(VPY_RAY) -m pip install -r requirements-ray.lock
 	$(VPY_RAY) -m pip install --no-deps -e .
 	touch $@
+
+# Separate environment with the `viz` extras (solara pinned with solara-assets, playwright for the test).
+venv-viz: $(STAMP_VIZ)
+
+$(VPY_VIZ):
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found (pyenv 3.12.1 or python3.12)" >&2; exit 1; }
+	"$(PYTHON)" -m venv $(VENV_VIZ)
+	$(VPY_VIZ) -m pip install --upgrade pip
+
+$(STAMP_VIZ): pyproject.toml requirements-viz.lock | $(VPY_VIZ)
+	$(VPY_VIZ) -m pip install -r requirements-viz.lock
+	$(VPY_VIZ) -m pip install --no-deps -e .
+	touch $@
+
+# The classroom dashboard (sim/dashboard/app.py) on http://$(HOST):$(PORT), offline. HOST=0.0.0.0 to share it.
+viz: venv-viz
+	$(VPY_VIZ) -m sim.dashboard --host $(HOST) --port $(PORT)
+
+# The dashboard's tests in .venv-viz: the smoke and game tests, then the browser test (Debian's chromium).
+test-viz: venv-viz
+	$(VPY_VIZ) -m pytest -p no:cacheprovider tests/test_dashboard.py tests/test_interventions.py $(ARGS)
+	$(VPY_VIZ) -m pytest -p no:cacheprovider -m viz tests/test_dashboard_browser.py $(ARGS)
 
 run: venv
 	$(VPY) -m sim.run $(ARGS)
@@ -90,6 +121,7 @@ lock: | $(VPY)
 	@test -x $(VENV)/bin/uv || $(VPY) -m pip install uv
 	$(VENV)/bin/$(LOCK_CMD)
 	$(VENV)/bin/$(LOCK_RAY_CMD)
+	$(VENV)/bin/$(LOCK_VIZ_CMD)
 
 clean:
-	rm -rf $(VENV) $(VENV_RAY) outputs/ multirun/
+	rm -rf $(VENV) $(VENV_RAY) $(VENV_VIZ) outputs/ multirun/

@@ -9,12 +9,13 @@ its seed, so a seed gives the same results alone, in any batch and through ``mes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import is_dataclass
 from typing import get_args, get_origin, get_type_hints
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from agents.actors import ActorAgent, CompositeAgent
 from sim import __version__
@@ -22,12 +23,14 @@ from sim.config import config_groups, load_config
 from sim.core.engine import Engine
 from sim.core.state import MoveStatus  # noqa: F401  (re-exported: model.move_status(...) == MoveStatus.IN_FORCE)
 from sim.errors import ConfigError
+from sim.mechanisms import crises as crisis_mechanism
+from sim.mechanisms import negotiation
 from sim.mechanisms.negotiation import ProposalView
 from sim.output.records import Recorder
 from sim.resources import check_resources, estimate_run
 from sim.config.schema import output_default
 from sim.config.spec import MAX_REPLICATES, MAX_SEED, ModelSpec, compile_spec
-from sim.numerics.streams import replicate_seeds
+from sim.numerics.streams import CRISIS, generator, replicate_seeds
 
 
 def overrides_from_params(scenario=None, options=None, params: Mapping | None = None) -> list[str]:
@@ -55,6 +58,7 @@ def _override_value(value) -> str:
 SEED_ALLOWED = f"an integer in [0, 2**63-1 = {MAX_SEED}]"
 SEEDS_ALLOWED = f"a non-empty sequence of at most {MAX_REPLICATES:,} integers in [0, 2**63-1 = {MAX_SEED}]"
 _KEY_PART = re.compile(r"[A-Za-z0-9_-]+")
+_DIGITS = re.compile(r"\s*[0-9]+\s*")
 
 
 def _is_int(value) -> bool:
@@ -230,13 +234,18 @@ class EurosecModel(mesa.Model):
     """Trust and threat among Europe's security actors under negotiated policy moves.
 
     Args:
-        rng: integer master seed (replicate 0's seed); defaults to the config's ``seed``.
+        rng: integer master seed (replicate 0's seed); defaults to the config's ``seed``. A string
+            of decimal digits (a seed typed into a text box) is read as that integer.
         replicates: number of replicates advanced together (default: the config's, usually 1).
         seeds: explicit replicate seeds (overrides ``rng``/``replicates`` for the streams).
             Seeds (``rng`` and each of ``seeds``) are integers in [0, 2**63-1], numpy integers included.
         config: a resolved config dict or a compiled ModelSpec; default: ``configs/`` + overrides
             (not together with ``scenario``, ``options`` or overrides, which it would ignore).
-        scenario, options: shortcuts for ``scenario=...`` and ``option=[...]``.
+        scenario, options: shortcuts for ``scenario=...`` and ``option=[...]``. ``scenario`` may
+            also be Mesa's own Scenario object (``mesa.experimental.scenarios.Scenario``, what
+            SolaraViz passes on Reset): its ``rng`` seeds the model when ``rng`` is not given, and
+            its other fields are read as these keyword arguments (a field ``scenario`` names the
+            eurosec scenario).
         record_events: keep the event log (default: the config's ``output.events``; off for the fastest sweeps).
         **params: further overrides, ``section__key=value`` (e.g. ``dynamics__spiral_bias=0.3``).
     """
@@ -244,6 +253,17 @@ class EurosecModel(mesa.Model):
     def __init__(self, rng: int | None = None, *, replicates: int | None = None, seeds: Sequence[int] | None = None,
                  config: Mapping | ModelSpec | None = None, scenario: str | None = None,
                  options: str | Sequence[str] | None = None, record_events: bool | None = None, **params):
+        if isinstance(scenario, MesaScenario):  # SolaraViz's Reset passes Mesa's Scenario object
+            fields = {k: v for k, v in vars(scenario).items() if not k.startswith("_") and k not in ("model", "rng")}
+            if rng is None:
+                rng = scenario.rng
+            scenario = fields.pop("scenario", None)
+            options = fields.pop("options", options)
+            replicates = fields.pop("replicates", replicates)
+            record_events = fields.pop("record_events", record_events)
+            params = {**fields, **params}
+        if isinstance(rng, str) and _DIGITS.fullmatch(rng):  # a seed typed into a text box
+            rng = int(rng)
         if rng is not None:
             rng = check_seed("rng", rng)
         if seeds is not None:
@@ -293,6 +313,8 @@ class EurosecModel(mesa.Model):
         for a in spec.roster.actors:
             cls = CompositeAgent if a.is_composite else ActorAgent
             self._agents_by_id[a.id] = cls(self, a)
+        self._delegates: dict[str, Callable] = {}
+        self._intervention_gens: list[np.random.Generator] | None = None
         self.recorder = Recorder(self.engine, spec.dyad_period, spec.dyad_replicates)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: (lambda m, c=c: float(m.recorder.latest()[c][0])) for c in self.recorder.columns})
@@ -367,6 +389,97 @@ class EurosecModel(mesa.Model):
     def events(self):
         return self.engine.log.frame(self.seeds, self.spec.date)
 
+    # ------------------------------------------------------- live interventions
+    def table_now(self, move_id: str) -> np.ndarray:
+        """Table ``move_id`` now, between two months, in every replicate where it is still open
+        (not in force, not abandoned, not ended), instead of waiting for its month.
+
+        Everything then follows the model's own rules, as when its scheduled month comes: the
+        proposer decides by its type whether to table it (and may decline), the parties vote,
+        the move enters into force or is rejected and retried ``negotiation.retry_after`` months
+        later. The event log records an ``intervention`` event, then the proposal, votes and
+        outcome at the current month. Only moves of this run can be tabled (switch an option
+        on to include it). Returns (R,) bool: where the move is in force afterwards.
+        """
+        move = self.spec.move(move_id)
+        book, m, step = self.engine.book, move.index, self.engine.step_count
+        rows = np.flatnonzero(book.status[:, m] == MoveStatus.IDLE)
+        if rows.size == 0:
+            where = MoveStatus(int(book.status[0, m])).name.lower().replace("_", " ")
+            open_moves = [mv.id for mv in self.spec.moves if (book.status[:, mv.index] == MoveStatus.IDLE).any()]
+            raise ConfigError("move", f"'{move.title}' is no longer open to negotiation (it is {where})",
+                              open_moves or "none: every move of this run is in force, abandoned or ended")
+        self.engine.log.add("intervention", step, rows, move=move.id, actor=self.spec.ids[move.proposer],
+                            reason=f"'{move.title}' tabled now ({self.date}) at the user's request (model.table_now)")
+        book.next_attempt[rows, m] = step
+        negotiation.negotiate(self.engine, move, step)
+        return book.status[:, m] == MoveStatus.IN_FORCE
+
+    def crisis_sites(self) -> dict[str, list[str]]:
+        """Where a crisis can strike: each site and the crisis types configured there."""
+        out: dict[str, list[str]] = {}
+        for slot in self.engine.crises.table.slots:
+            out.setdefault(slot.site, []).append(slot.type)
+        return out
+
+    def crisis_now(self, site: str, crisis_type: str | None = None) -> np.ndarray:
+        """A crisis of ``crisis_type`` strikes ``site`` now, between two months, in every replicate.
+
+        It is resolved as a random crisis of that site and type is (configs/crises/default.yaml):
+        blame and threat, damage damped by the channels covering it, assistance under clauses
+        in force, and a conflict may escalate with the model's own escalation probability
+        (drawn from a stream of the replicate's seed kept for interventions, so the model's
+        other draws are unchanged). ``crisis_type`` may be left out where the site has one
+        type. The event log records an ``intervention`` event, then the crisis. Returns (R,)
+        bool: where it escalated into open conflict.
+        """
+        sites = self.crisis_sites()
+        if not isinstance(site, str) or site not in sites:
+            raise ConfigError("site", f"unknown crisis site {site!r}", sorted(sites))
+        if crisis_type is None:
+            if len(sites[site]) > 1:
+                raise ConfigError("crisis_type", f"site {site} has several crisis types: name one", sites[site])
+            crisis_type = sites[site][0]
+        elif crisis_type not in sites[site]:
+            raise ConfigError("crisis_type", f"no {crisis_type!r} crisis is configured at {site}", sites[site])
+        engine = self.engine
+        table, step, R = engine.crises.table, engine.step_count, self.replicates
+        k = next(j for j, sl in enumerate(table.slots) if sl.site == site and sl.type == crisis_type)
+        if self._intervention_gens is None:
+            self._intervention_gens = [generator(int(s), CRISIS, "intervention") for s in self.seeds]
+        hit = np.zeros((R, table.size), dtype=bool)
+        hit[:, k] = True
+        u_escalation = np.ones((R, table.size))
+        u_escalation[:, k] = [g.random() for g in self._intervention_gens]
+        rows = np.arange(R)
+        engine.log.add("intervention", step, rows, actor=table.slots[k].victim_label, counterpart=table.slots[k].label,
+                       detail=crisis_type, reason=f"{crisis_type.replace('_', ' ')} at {table.slots[k].label} "
+                                                  f"now ({self.date}) at the user's request (model.crisis_now)")
+        before = engine.counters["escalations"].copy()
+        crisis_mechanism.resolve(engine, rows, hit, step, table.tension(engine.state.threat), u_escalation=u_escalation,
+                                 p=1.0, u=np.nan)
+        return engine.counters["escalations"] > before
+
+    def delegate(self, actor_id: str, answer: Callable[[ProposalView, np.ndarray], object] | None) -> None:
+        """Let ``answer(view, q)`` choose, in place of ``actor_id``'s strategy, whether to accept
+        the proposals put to it: ``view`` is the ProposalView its agent sees, ``q`` (k,) the
+        acceptance probability its strategy would give; the return value is the probability to
+        use instead (1 or 0 for a person deciding). For an alliance or union, the answer is
+        used for each of its members voting as that party. Everything else follows the model's
+        rules: the decider's type must still be willing to bear its share of the move's cost,
+        and observers read the vote as any other. ``answer=None`` hands the decision back."""
+        self.actor(actor_id)  # a ConfigError naming the actors if unknown
+        if answer is None:
+            self._delegates.pop(actor_id, None)
+        else:
+            self._delegates[actor_id] = answer
+
     def _decide(self, decider: int, view: ProposalView) -> tuple[np.ndarray, np.ndarray]:
         agent = self._agents_by_id[self.spec.ids[decider]]
-        return agent.respond(view), agent.utility(view)
+        q, utility = agent.respond(view), agent.utility(view)
+        if self._delegates:
+            answer = self._delegates.get(view.decider) or self._delegates.get(view.party)
+            if answer is not None:
+                q = np.broadcast_to(np.clip(np.asarray(answer(view, np.asarray(q)), dtype=np.float64), 0.0, 1.0),
+                                    np.shape(view.trust)).copy()
+        return q, utility

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.core",),                                           # 5 the engine and the month, the starting equilibrium
     ("sim.output", "sim.resources"),                         # 6 recording, files, figures; budgets
     ("sim.model", "agents.actors", "agents"),                # 7 the Mesa model and its agents
-    ("sim.app", "sim.run"),                                  # 8 command-line applications
+    ("sim.app", "sim.run", "sim.dashboard"),                 # 8 command-line applications, the classroom dashboard
     ("experiments",),                                        # 9 ensembles, comparisons
 )
 

@@ -1,0 +1,339 @@
+"""The classroom dashboard: eurosec live in a browser, offline (Mesa's Solara stack).
+
+Like Mesa's examples, the app is a module beside the model, importable without starting a
+server: ``Page`` is the Solara component, :class:`Dashboard` the state behind one open page
+(plain Python, driven the same way by the tests). Start it with ``make viz`` or
+``python -m sim.dashboard`` (127.0.0.1:8765 unless ``--host``/``--port`` say otherwise).
+
+Everything the controls set takes effect on Reset; a bad value is shown as the model's own
+one-paragraph ConfigError message, never a traceback. The views are matplotlib figures (Altair
+needs a CDN) of the one model the sweeps use: nothing is reimplemented for display.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import solara
+
+from sim.dashboard import session as S
+from sim.dashboard.game import GAME_ACTORS, Game
+from sim.dashboard.views import NetworkView, TrajectoryView, png
+from sim.errors import ConfigError
+
+AGENDA_LINES = 40
+
+
+class Dashboard:
+    """The state behind one open page: the settings being edited, the run they built, its views
+    and their latest pictures; compare mode, the ensemble band and the game."""
+
+    def __init__(self, settings: S.Settings | None = None):
+        self.draft = settings or S.Settings.for_scenario()
+        self.error: str | None = None
+        self.notice: str | None = None
+        self.lock = threading.RLock()
+        self.band: dict | None = None
+        self.show_band = False
+        self.compare: dict | None = None
+        self.game: Game | None = None
+        self.run: S.Run | None = None
+        self.reset()
+
+    # ---------------------------------------------------------------- actions
+    def reset(self) -> bool:
+        """Build a new run from the draft settings; on a bad setting keep the old run and set
+        ``error`` to the model's message."""
+        with self.lock:
+            try:
+                run = S.Run(self.draft)
+                band = S.ensemble_band(self.draft) if self.show_band else None
+            except ConfigError as err:
+                self.error = str(err)
+                return False
+            self.run, self.band, self.error, self.notice = run, band, None, None
+            self.network = NetworkView(run)
+            self.trajectory = TrajectoryView(run, band=band)
+            self._frames()
+            return True
+
+    def step(self, months: int = 1) -> None:
+        with self.lock:
+            self.run.step(months)
+            self._frames()
+
+    def table_now(self, move_id: str) -> None:
+        self._intervene(lambda: self.run.table_now(move_id),
+                        lambda ok: f"'{self.run.move_title(move_id)}' " + ("is now in force." if ok else "was not agreed (see the agenda)."))
+
+    def crisis_now(self, site: str, crisis_type: str | None) -> None:
+        self._intervene(lambda: self.run.crisis_now(site, crisis_type or None),
+                        lambda esc: f"Crisis at {site}: " + ("it escalated into open conflict." if esc else "contained."))
+
+    def _intervene(self, act, describe) -> None:
+        with self.lock:
+            try:
+                result = act()
+            except ConfigError as err:
+                self.error = str(err)
+                return
+            self.error, self.notice = None, describe(result)
+            self._frames()
+
+    def set_band(self, on: bool) -> None:
+        self.show_band = on
+        with self.lock:
+            if on and self.band is None:
+                try:
+                    self.band = S.ensemble_band(self.run.settings)
+                except ConfigError as err:
+                    self.error = str(err)
+                    return
+            self.trajectory = TrajectoryView(self.run, band=self.band if on else None)
+            self._frames()
+
+    def run_compare(self, option: str, month: int | None = None) -> None:
+        """The same seed and settings with and without ``option``, each to the horizon."""
+        with self.lock:
+            try:
+                base = self.run.settings
+                other = base.toggled(option, month)
+                runs = {}
+                for label, st in (("with", other if other.options.get(option) is not None else base),
+                                  ("without", base if base.options.get(option) is None else other)):
+                    r = S.Run(st)
+                    r.step(r.horizon)
+                    runs[label] = r
+            except ConfigError as err:
+                self.error = str(err)
+                return
+            title = S.catalog(base.scenario).titles[option]
+            self.compare = {"option": option, "title": title, "runs": runs,
+                            "images": {k: TrajectoryView(r, title=f"{k} '{S._short_title(title, 40)}'", compact=True).frame()
+                                       for k, r in runs.items()}}
+            self.error = None
+
+    def start_game(self, actor: str) -> None:
+        with self.lock:
+            try:
+                self.game = Game(self.draft, actor)
+            except ConfigError as err:
+                self.error = str(err)
+
+    def _frames(self) -> None:
+        self.network.update()
+        self.trajectory.update()
+        self.network_png = self.network.frame()
+        self.trajectory_png = self.trajectory.frame()
+
+
+# ------------------------------------------------------------------------ the page
+def _month_label(run: S.Run) -> str:
+    return f"Month {run.month} of {run.horizon} ({run.date})"
+
+
+@solara.component
+def OptionRow(dash: Dashboard, option: str, on_change):
+    cat = S.catalog(dash.draft.scenario)
+    month = dash.draft.options.get(option)
+    paper = cat.paper[option]
+    label = f"{paper}. {cat.titles[option]}" if paper else cat.titles[option]
+
+    def switch(on: bool):
+        opts = dict(dash.draft.options)
+        opts[option] = (cat.starts[option] if on else None)
+        on_change(replace(dash.draft, options=opts))
+
+    def set_month(text: str):
+        opts = dict(dash.draft.options)
+        opts[option] = text
+        on_change(replace(dash.draft, options=opts))
+
+    with solara.Row(style="align-items: center; margin: 0; padding: 0"):
+        solara.Checkbox(label=S._short_title(label, 44), value=month is not None, on_value=switch,
+                        style="margin: 0; flex: 1 1 auto")
+        if month is not None:
+            solara.InputText("month", value=str(month), on_value=set_month, continuous_update=False,
+                             style="max-width: 4.5em")
+
+
+@solara.component
+def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
+    def change(settings: S.Settings):
+        dash.draft = settings
+        refresh()
+
+    def pick_scenario(name: str):
+        try:
+            change(S.Settings.for_scenario(name, seed=dash.draft.seed))
+        except ConfigError as err:
+            dash.error = str(err)
+            refresh()
+
+    d = dash.draft
+    solara.Markdown("**Settings** (take effect on Reset)")
+    solara.Select("Scenario", values=S.scenarios(), value=d.scenario, on_value=pick_scenario)
+    solara.InputText("Seed", value=str(d.seed), on_value=lambda v: change(replace(d, seed=v)), continuous_update=False)
+    solara.SliderFloat("Spiral bias (dynamics.spiral_bias)", value=d.spiral_bias, min=0.0, max=1.0, step=0.05,
+                       on_value=lambda v: change(replace(dash.draft, spiral_bias=v)))
+    solara.InputText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate), continuous_update=False,
+                     on_value=lambda v: change(replace(dash.draft, crisis_rate=v)))
+    solara.SliderFloat("Russia's hawkishness", value=d.hawkishness_rus, min=0.0, max=1.0, step=0.05,
+                       on_value=lambda v: change(replace(dash.draft, hawkishness_rus=v)))
+    solara.SliderFloat("NATO's hawkishness", value=d.hawkishness_nato, min=0.0, max=1.0, step=0.05,
+                       on_value=lambda v: change(replace(dash.draft, hawkishness_nato=v)))
+    solara.Markdown("**Options** (on/off, month tabled)")
+    for option in S.catalog(d.scenario).options:
+        OptionRow(dash, option, change)
+
+
+@solara.component
+def Interventions(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
+    run = dash.run
+    moves = run.open_moves()
+    move, set_move = solara.use_state(moves[0] if moves else None)
+    sites = run.model.crisis_sites()
+    site, set_site = solara.use_state(next(iter(sites)))
+    kind, set_kind = solara.use_state(sites[site][0])
+    solara.Markdown("**Intervene now** (between months, under the model's rules)")
+    if moves:
+        current = move if move in moves else moves[0]
+        solara.Select("Move to table", values=moves, value=current, on_value=set_move)
+        solara.Button("Table now", on_click=lambda: (dash.table_now(current), refresh()), outlined=True)
+    else:
+        solara.Text("No move of this run is still open.")
+    solara.Select("Crisis site", values=list(sites), value=site,
+                  on_value=lambda s: (set_site(s), set_kind(sites[s][0])))
+    kinds = sites[site]
+    solara.Select("Crisis type", values=kinds, value=kind if kind in kinds else kinds[0], on_value=set_kind)
+    solara.Button("Crisis now", on_click=lambda: (dash.crisis_now(site, kind if kind in kinds else kinds[0]), refresh()),
+                  outlined=True)
+
+
+@solara.component
+def SingleRun(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
+    run = dash.run
+    solara.Image(dash.network_png, width="100%", classes=["eurosec-network"])
+    with solara.Row():
+        solara.FileDownload(lambda: png(dash.network.fig), filename=f"eurosec_network_{run.date}.png",
+                            label="Download map (PNG)")
+        solara.FileDownload(lambda: png(dash.trajectory.fig), filename=f"eurosec_trajectories_{run.date}.png",
+                            label="Download trajectories (PNG)")
+    solara.Image(dash.trajectory_png, width="100%", classes=["eurosec-trajectory"])
+    solara.Checkbox(label="Show the spread across runs (200 seeds of these settings)", value=dash.show_band,
+                    on_value=lambda v: (dash.set_band(v), refresh()))
+    solara.Markdown("**Agenda** (newest first): who proposed what, who objected, crises")
+    lines = list(reversed(run.agenda[-AGENDA_LINES:])) or ["(nothing yet: press Step)"]
+    with solara.Div(classes=["eurosec-agenda"]):
+        solara.Markdown("\n".join(f"- {line}" for line in lines), style="font-size: 0.85em")
+
+
+@solara.component
+def CompareMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
+    cat = S.catalog(dash.run.settings.scenario)
+    option, set_option = solara.use_state(cat.options[0])
+    solara.Markdown("Same seed and settings, with and without one option, each run to the end.")
+    solara.Select("Option", values=cat.options, value=option, on_value=set_option)
+    solara.Button("Compare", on_click=lambda: (dash.run_compare(option), refresh()), color="primary")
+    if dash.compare:
+        runs = dash.compare["runs"]
+        with solara.Columns([1, 1]):
+            for label in ("with", "without"):
+                with solara.Column():
+                    solara.Image(dash.compare["images"][label], width="100%")
+                    r = runs[label]
+                    solara.Markdown(
+                        f"**{label}** '{dash.compare['title']}': at {r.date} "
+                        + ", ".join(f"{r.label(n)} {r.series[n][-1]:.2f}" for n in r.series_names)
+                        + f"; {sum(m.kind == 'agreement' for m in r.markers)} agreements, "
+                        f"{sum(m.kind == 'escalation' for m in r.markers)} escalations.")
+
+
+@solara.component
+def GameMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
+    actor, set_actor = solara.use_state(GAME_ACTORS[0])
+    game = dash.game
+    if game is None:
+        solara.Markdown("Play one actor: at each of its decisions you see the numbers its agent sees and "
+                        "choose; the model plays everyone else. Uses the settings on the left.")
+        solara.Select("Play as", values=list(GAME_ACTORS), value=actor, on_value=set_actor)
+        solara.Button("Start the game", on_click=lambda: (dash.start_game(actor), refresh()), color="primary")
+        return
+    solara.Markdown(f"**Playing {game.actor_name}** - {_month_label(game.run)}")
+    if game.finished:
+        solara.Markdown(game.report_markdown())
+        solara.Button("New game", on_click=lambda: (setattr(dash, "game", None), refresh()))
+        return
+    pending = game.pending()
+    if pending:
+        d = pending[0]
+        solara.Markdown(d.markdown())
+        with solara.Row():
+            for choice in d.choices:
+                solara.Button(choice.capitalize(), on_click=lambda c=choice: (game.answer(d, c), refresh()),
+                              color="primary")
+    else:
+        solara.Markdown("No decision for you this month.")
+        solara.Button("Next month", on_click=lambda: (game.advance(), refresh()), color="primary")
+    solara.Markdown("\n".join(f"- {line}" for line in reversed(game.run.agenda[-12:])), style="font-size: 0.85em")
+
+
+@solara.component
+def Page():
+    dash = solara.use_memo(Dashboard, [])
+    tick, set_tick = solara.use_state(0)
+    playing = solara.use_reactive(False)
+
+    def refresh():
+        set_tick(lambda t: t + 1)
+
+    def play_loop():
+        while playing.value and not dash.run.finished:
+            dash.step()
+            refresh()
+            time.sleep(0.25)
+        if dash.run.finished:
+            playing.set(False)
+
+    solara.use_thread(play_loop, dependencies=[playing.value])
+
+    def do_reset():
+        playing.set(False)
+        dash.reset()
+        refresh()
+
+    def do_step():
+        dash.step()
+        refresh()
+
+    solara.Title("eurosec classroom dashboard")
+    with solara.AppBar():
+        solara.AppBarTitle("eurosec - trust and threat in European security")
+    with solara.Sidebar():
+        with solara.Row():
+            solara.Button("Reset", on_click=do_reset, color="primary")
+            solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                          color="primary", disabled=dash.run.finished)
+            solara.Button("Step", on_click=do_step, color="primary", disabled=playing.value or dash.run.finished)
+        Controls(dash, refresh, (dash.draft, dash.error))  # re-rendered only when the settings change
+    run = dash.run
+    with solara.Column():
+        solara.Text(_month_label(run), classes=["eurosec-month"], style="font-size: 1.2em; font-weight: bold")
+        solara.Text(f"{run.settings.scenario}, seed {run.settings.seed}: " + ", ".join(
+            o for o, m in run.settings.options.items() if m is not None), style="font-size: 0.8em")
+        if dash.error:
+            solara.Error(dash.error, classes=["eurosec-error"])
+        if dash.notice:
+            solara.Info(dash.notice)
+        with solara.lab.Tabs():
+            with solara.lab.Tab("Single run"):
+                with solara.Columns([3, 1]):
+                    SingleRun(dash, refresh, tick)
+                    Interventions(dash, refresh, (id(dash.run), tuple(run.open_moves())))
+            with solara.lab.Tab("Compare"):
+                CompareMode(dash, refresh, (id(dash.run), id(dash.compare)))
+            with solara.lab.Tab("Classroom game"):
+                GameMode(dash, refresh, None if dash.game is None else (
+                    id(dash.game), dash.game.run.month, len(dash.game.choices)))

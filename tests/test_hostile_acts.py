@@ -157,6 +157,21 @@ def test_an_annexation_holds_its_load_while_it_stands():
     assert (model.engine.state.irritant[:, idx(model, "BLR"), rus] == ctrl.engine.state.irritant[:, idx(model, "BLR"), rus]).all()
 
 
+# ------------------------------------------------------------------ the shared harness on the replay's moves
+@pytest.mark.parametrize("mid", ["crimea_annexation", "sectoral_sanctions", "russian_food_embargo", "magnitsky_act"])
+def test_the_replays_moves_pass_the_shared_harness(mid, monkeypatch):
+    """The history files compose on the bare 2010 stage like any option (``+history=[...]``: the
+    group is not in the primary config's defaults), and each of their effects does what its type
+    says (tests/test_moves_harness.py)."""
+    groups = {**harness._group_of(), mid: "+history"}
+    monkeypatch.setattr(harness, "_group_of", lambda: groups)
+    run_ = harness.treated(mid)
+    spec = run_.model.spec
+    assert (run_.model.enacted_month(mid) == harness.START).all()
+    for k, effect in enumerate(spec.move(mid).effects):
+        harness.CHECKS[effect.type](mid, k, effect, run_)
+
+
 # ------------------------------------------------------------------ bad configs name their key
 @pytest.mark.parametrize("effect, key", [
     (sanctions(-0.1), "moves.s.effects[0].cost"),

@@ -8,8 +8,8 @@ import copy
 
 import numpy as np
 import pytest
-
 import test_moves_harness as harness
+
 from sim.config import load_config
 from sim.config.spec import compile_spec
 from sim.errors import ConfigError

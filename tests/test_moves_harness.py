@@ -663,6 +663,49 @@ def check_grit(mid, k, e, run):
         assert (after > before).all() and (after > 0).all(), (ids[o], ids[s])
 
 
+def check_sanctions(mid, k, e, run):
+    """The observers (the targets, expanded) read the sanctions as a hostile act of their cost at
+    once (own log-odds below the control's, threat above), and while in force the effect holds
+    exactly ``load`` * strength on their irritant load towards the senders."""
+    ctrl = ablated(mid, k)
+    model = run.model
+    group = group_of(model, [name(model, s) for s in e.senders])
+    strength = run.strength[HORIZON][(model.spec.move(mid).index, k)]
+    for o in e.observers:
+        if o in group:
+            continue
+        for s in e.senders:
+            label = (name(model, o), name(model, s))
+            assert (run.at("own", START)[:, o, s] < ctrl.at("own", START)[:, o, s]).all(), label
+            assert (run.at("threat", START)[:, o, s] > ctrl.at("threat", START)[:, o, s]).all(), label
+            held = run.at("irritant", HORIZON)[:, o, s] - ctrl.at("irritant", HORIZON)[:, o, s]
+            np.testing.assert_allclose(held, e.load * strength, atol=1e-12, err_msg=str(label))
+
+
+def check_annexation(mid, k, e, run):
+    """Every non-client observer reads the annexation as a broken restraint (own log-odds of the
+    annexer below the control's, threat above) and keeps the held load towards it; the victim's
+    trust in the annexer collapses to the lower trust bound; the clients read nothing."""
+    ctrl = ablated(mid, k)
+    model = run.model
+    a, v = e.annexer, e.victim
+    group = group_of(model, [name(model, a)])
+    strength = run.strength[HORIZON][(model.spec.move(mid).index, k)]
+    for o in (*e.observers, v):
+        if o in group or model.spec.roster.actors[o].kind not in ("state", "faction", "territory"):
+            continue
+        label = name(model, o)
+        assert (run.at("own", START)[:, o, a] < ctrl.at("own", START)[:, o, a]).all(), label
+        assert (run.at("threat", START)[:, o, a] > ctrl.at("threat", START)[:, o, a]).all(), label
+        held = run.at("irritant", HORIZON)[:, o, a] - ctrl.at("irritant", HORIZON)[:, o, a]
+        np.testing.assert_allclose(held, e.load * strength, atol=1e-12, err_msg=label)
+    low = model.spec.dynamics.trust_low
+    assert (run.at("trust", START + 1)[:, v, a] < low + 0.005).all()
+    for c in e.clients:
+        if c != a:
+            np.testing.assert_array_equal(run.at("own", START)[:, c, a], ctrl.at("own", START)[:, c, a])
+
+
 CHECKS = {
     "arming": check_arming,
     "signal": check_signal,
@@ -675,6 +718,8 @@ CHECKS = {
     "human_security": check_human_security,
     "conflict": check_conflict,
     "grit": check_grit,
+    "sanctions": check_sanctions,
+    "annexation": check_annexation,
 }
 
 

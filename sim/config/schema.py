@@ -219,6 +219,7 @@ class MoveConfig:
     option: int | None = None
     paper: str = ""
     reference: str = ""
+    source: str = ""  # documentation: a public source of a historical move (URL), e.g. configs/history/*.yaml
     proposer: str = "???"
     consent: list[str] = field(default_factory=list)
     start: int = param(1, low=1, doc="month of the first tabling (at most the scenario's horizon)",

@@ -14,7 +14,7 @@ nothing):
   ``after_escalation``; ``human_security_gain``;
 - ``check_sites``: cross-checks against the crisis sites when the config is compiled.
 
-One module per family (acts, channels, pledges, grit, missions) on :mod:`.base`; register a new
+One module per family (acts, channels, pledges, grit, missions, hostile) on :mod:`.base`; register a new
 type by adding it to ``EFFECT_TYPES`` below (docs/contributing.md).
 """
 
@@ -27,15 +27,16 @@ from sim.mechanisms.effects.acts import Arming, Conflict, Irritant, Reassurance,
 from sim.mechanisms.effects.base import Effect, Standing
 from sim.mechanisms.effects.channels import Channel
 from sim.mechanisms.effects.grit import Grit
+from sim.mechanisms.effects.hostile import Annexation, Sanctions
 from sim.mechanisms.effects.missions import HumanSecurity, Mission
 from sim.mechanisms.effects.pledges import Clause, Commitment
 
-__all__ = ["EFFECT_TYPES", "Effect", "Standing", "compile_effect", *("Arming Channel Clause Commitment Conflict Grit HumanSecurity "
-           "Irritant Mission Reassurance Signal").split()]
+__all__ = ["EFFECT_TYPES", "Effect", "Standing", "compile_effect", *("Annexation Arming Channel Clause Commitment Conflict Grit "
+           "HumanSecurity Irritant Mission Reassurance Sanctions Signal").split()]
 
 EFFECT_TYPES: dict[str, type[Effect]] = {
     t.type: t for t in (Signal, Irritant, Reassurance, Channel, Clause, Commitment, Mission, HumanSecurity, Conflict,
-                        Arming, Grit)
+                        Arming, Grit, Sanctions, Annexation)
 }
 
 

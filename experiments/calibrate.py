@@ -25,6 +25,7 @@ observed, model trust and fitted favourability, default and calibrated), ``searc
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -40,11 +41,19 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-from experiments.ensemble import EnsembleConfig, arm_spec, check_ensemble_settings, ensemble_schema, run_arm
+from experiments.ensemble import (
+    EnsembleConfig,
+    arm_spec,
+    check_ensemble_settings,
+    ensemble_schema,
+    run_arm,
+)
 from sim import __version__
 from sim.app.entry import App, checked_entry
 from sim.app.jobs import run_job
 from sim.app.manifest import AtomicResults
+from sim.config import load_config
+from sim.config.spec import compile_spec
 from sim.errors import ConfigError, check_int, check_range
 from sim.numerics.streams import replicate_seeds
 from sim.output.files import run_metadata, write_parquet, write_yaml
@@ -103,19 +112,40 @@ def fitted_parameters(cfg: dict) -> list[Fitted]:
 def model_series(values: dict[str, float], cfg: dict, dyads: list[tuple[str, str]]) -> pd.DataFrame:
     """Mean trust over the replicates, per dyad and survey year, for these parameter values:
     columns dyad, year, trust. The survey month is ``survey_month`` of each year."""
-    overrides = [f"scenario={cfg['stage']}"] + [f"{k}={v!r}" for k, v in values.items()]
-    overrides.append("output.key_dyads=[" + ",".join(f"[{a},{b}]" for a, b in dyads) + "]")
-    spec = arm_spec(overrides)
+    spec = compile_spec(with_values(base_config(cfg["stage"], tuple(dyads)), values))
     columns = [f"trust_{a}_{b}" for a, b in dyads]
     result = run_arm("calibration", spec, cfg["seed"], cfg["replicates"], cfg["chunk"], progress=False,
                      per_step=columns)
     s = result.summary
-    month = s["date"].str.slice(5, 7).astype(int)
-    s = s[month == cfg["survey_month"]].assign(year=s["date"].str.slice(0, 4).astype(int))
+    month = s["date"].astype(str).str.slice(5, 7).astype(int)
+    s = s[month == cfg["survey_month"]].assign(year=s["date"].astype(str).str.slice(0, 4).astype(int))
     means = s.groupby("year")[columns].mean()
     out = means.reset_index().melt(id_vars="year", var_name="column", value_name="trust")
     out["dyad"] = out["column"].str.removeprefix("trust_")
     return out[["dyad", "year", "trust"]]
+
+
+@functools.lru_cache(maxsize=4)
+def _composed(stage: str, dyads: tuple[tuple[str, str], ...]) -> str:
+    keys = "[" + ",".join(f"[{a},{b}]" for a, b in dyads) + "]"
+    return json.dumps(load_config([f"scenario={stage}", f"output.key_dyads={keys}"]))
+
+
+def base_config(stage: str, dyads: tuple[tuple[str, str], ...]) -> dict:
+    """The stage's composed config recording ``dyads`` (composed once: Hydra's composition costs
+    more than a run of a few hundred replicates); a fresh copy each call."""
+    return json.loads(_composed(stage, dyads))
+
+
+def with_values(config: dict, values: dict[str, float]) -> dict:
+    """``config`` with each dotted key of ``values`` set (the keys are checked by ``fitted_parameters``)."""
+    for key, value in values.items():
+        node = config
+        *path, last = key.split(".")
+        for part in path:
+            node = node[part]
+        node[last] = value
+    return config
 
 
 def fit_map(joined: pd.DataFrame) -> tuple[float, dict[str, float]]:

@@ -69,8 +69,9 @@ def arms(cfg: dict) -> dict[str, object]:
     check_choices("options", "option", cfg["options"], groups["option"])  # each known, none twice
     check_choices("orderings", "scenario", cfg["orderings"], groups["scenario"])
     specs = {"baseline": _spec(cfg, ())}
-    if specs["baseline"].moves:
-        raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves, e.g. baseline_2010")
+    if any(not (m.in_force or m.history) for m in specs["baseline"].moves):
+        raise ConfigError("stage", f"{cfg['stage']} schedules moves", "a scenario without scheduled moves besides its "
+                          "history (formats in force at the start, history: true events), e.g. baseline_2010")
     check_int("start", cfg["start"], 1, specs["baseline"].horizon)
     check_outcome_names("outcome", cfg["outcome"], specs["baseline"])
     for o in cfg["options"]:

@@ -73,9 +73,10 @@ def validate(cfg: dict) -> dict:
         if arm not in options:
             raise ConfigError(f"arms[{k}]", f"unknown option {arm!r}", options)
     specs = {"baseline": arm_spec(*arm_overrides(cfg, None))}
-    if specs["baseline"].moves:
+    if any(not (m.in_force or m.history) for m in specs["baseline"].moves):
         raise ConfigError("stage", f"{cfg['stage']} schedules moves, so it cannot serve as the baseline",
-                          "a scenario without scheduled moves, e.g. baseline_2010 or postwar_2008")
+                          "a scenario without scheduled moves besides its history (formats in force at the start, "
+                          "history: true events), e.g. baseline_2010 or postwar_2008")
     if cfg["start"] is not None:
         check_int("start", cfg["start"], 1, specs["baseline"].horizon)
     for arm in cfg["arms"]:

@@ -198,7 +198,8 @@ def _finals(model: EurosecModel, offset: int, s: pd.DataFrame) -> pd.DataFrame:
     out["replicate"] += offset
     eng = model.engine
     for m in model.spec.moves:
-        out[f"agreed_{m.id}"] = eng.book.enacted_at[:, m.index] >= 0
+        if not m.in_force:  # a format in force at the start was not agreed in the run
+            out[f"agreed_{m.id}"] = eng.book.enacted_at[:, m.index] >= 0
     return out
 
 

@@ -155,7 +155,7 @@ def test_good_keyword_overrides_still_compose():
     model = EurosecModel(rng=0, scenario="baseline_2010", options="nrc", dynamics__spiral_bias=0.3,
                          moves__nrc__start=2, roster__RUS__strategy="threat_averse", option=["nrc", "corfu"], seed=4)
     assert model.spec.dynamics.spiral_bias == 0.3
-    assert {m.id for m in model.spec.moves} == {"nrc", "corfu"} and model.spec.move("nrc").start == 2
+    assert {m.id for m in model.spec.moves if not m.in_force} == {"nrc", "corfu"} and model.spec.move("nrc").start == 2
     assert model.spec.roster["RUS"].strategy == "threat_averse"
     assert model.seeds.tolist() == [0]
     assert EurosecModel(seed=4).seeds.tolist() == [4]

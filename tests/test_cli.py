@@ -138,8 +138,12 @@ def test_unknown_actor_in_a_user_scenario(cli, tmp_path):
          "moves.medvedev_treaty.excludes[0]", "contradict"),
         (["scenario=baseline_2010", "option=[nrc]", "+moves.nrc.requires=[solidarity]"], "moves.nrc.requires[0]",
          "requires 'solidarity'"),
-        (["scenario=baseline_2010", "option=[nrc,modernisation]", "moves.modernisation.effects.0.name=nrc"],
-         "moves.modernisation.effects[0].name", "defined differently"),
+        # a channel of the same name as another is its upgrade; a mission may not share its name
+        (["scenario=baseline_2010", "option=[nrc,crisis_management]", "moves.crisis_management.effects.0.name=nrc"],
+         "moves.crisis_management.effects[0].name", "already has a channel"),
+        (["scenario=baseline_2010", "option=[no_contingency,medvedev_treaty]",
+          "moves.medvedev_treaty.effects.0.name=no_contingency"], "moves.medvedev_treaty.effects[0].name",
+         "defined differently"),
     ],
 )
 def test_self_contradictory_combinations_are_refused(cli, tmp_path, overrides, key, fragment):

@@ -1,8 +1,8 @@
 """The dated replay 2008-2015 (scenarios/history_2008_2015.yaml, configs/history/): it is
 discovered and composes; every event is a move of the scenario's history, dated inside
 2008-2015, with a public source, and listed with its date in docs/history.md; the wars in Donbas
-strike at their site; a run follows the record; configs/history/forums.yaml waits for the
-`level` mechanism of the stage branch."""
+strike at their site; a run follows the record; the forums are suspended, resumed and upgraded
+by decision (configs/history/forums.yaml)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from scenarios.library import SCENARIO_DIR, names
 from sim.config import CONFIG_DIR, config_groups, load_config
 from sim.config.spec import compile_spec
 from sim.errors import ConfigError
-from sim.mechanisms.effects import EFFECT_TYPES
 from sim.model import EurosecModel
 
 SCENARIO = "history_2008_2015"
@@ -68,10 +67,24 @@ def test_the_replay_runs_from_january_2008_to_december_2015():
     assert s.date(1) == "2008-01" and s.date(s.horizon) == "2015-12"
 
 
+def events(s):
+    """The replay's events: its moves but the formats in force at the start (the stage's)."""
+    return [m for m in s.moves if not m.in_force]
+
+
+def test_the_formats_in_force_at_the_start_cite_a_public_source():
+    s, cfg = spec(), config()
+    standing = [m for m in s.moves if m.in_force]
+    assert {"nrc_2002", "contact_group_balkans_1994"} <= {m.id for m in standing}
+    for m in standing:
+        text = str(cfg["moves"][m.id].get("source", "")) + " " + str(cfg["moves"][m.id].get("reference", ""))
+        assert "http" in text or "S/2007" in text, f"{m.id} cites no public source"
+
+
 def test_every_event_move_is_history_dated_inside_2008_2015_and_sourced():
     s, cfg = spec(), config()
-    assert len(s.moves) >= len(REQUIRED)
-    for m in s.moves:
+    assert len(events(s)) >= len(REQUIRED)
+    for m in events(s):
         assert m.history, f"{m.id} is not marked history: true"
         assert m.unilateral, f"{m.id} asks for consent: on the record it happened, so it must not be voted down"
         assert "2008-01" <= s.date(m.start) <= "2015-12", m.id
@@ -90,7 +103,7 @@ def test_docs_history_lists_every_move_with_its_date_and_source():
     """docs/history.md's event table holds one row per move: its date, its id and its source."""
     s, cfg = spec(), config()
     rows = [line for line in DOC.read_text().splitlines() if line.startswith("| 20")]
-    for m in s.moves:
+    for m in events(s):
         mine = [r for r in rows if f"`{m.id}`" in r]
         assert mine, f"docs/history.md has no row for {m.id}"
         cells = [c.strip() for c in mine[0].strip("|").split("|")]
@@ -122,7 +135,8 @@ def test_the_replay_follows_the_record():
     model = replay()
     s = model.spec
     for m in s.moves:
-        assert (model.enacted_month(m.id) == m.start).all(), f"{m.id} did not happen in {s.date(m.start)} everywhere"
+        expected = 0 if m.in_force else m.start  # a format in force at the start stands from month 0
+        assert (model.enacted_month(m.id) == expected).all(), f"{m.id} did not happen in {s.date(expected)} everywhere"
     events = model.events()
     wars = events[(events["kind"] == "escalation") & events["actor"].astype(str).str.startswith("DON")]
     assert sorted(wars.groupby("replicate")["step"].apply(tuple).unique()) == [(76, 80, 85)]
@@ -152,14 +166,14 @@ def test_the_command_line_runs_the_replay(cli, tmp_path):
     assert np.isfinite(summary["trust_RUS_NATO"]).all()
 
 
-# ------------------------------------------------------------------ forums.yaml waits for `level`
-def test_forums_are_written_for_the_level_mechanism_and_wait_for_it():
-    """configs/history/forums.yaml holds the NRC's suspension, resumption, Lisbon upgrade and 2014
-    suspension in the stage branch's syntax. Until that branch lands the file is not selected
-    (it does not compile); once `level` exists, the scenario must select it."""
+# ------------------------------------------------------------------ forums by decision
+def test_the_forums_are_suspended_resumed_and_upgraded_by_decision():
+    """configs/history/forums.yaml: the NRC (in force from the start of prewar_2008) suspended in
+    August 2008, resumed in 2009, upgraded at Lisbon and suspended in April 2014; the BPC suspended
+    in March 2014. The replay selects it, and the NRC's level follows the decisions."""
     raw = yaml.safe_load((CONFIG_DIR / "history" / "forums.yaml").read_text())["moves"]
     months = {mid: m["start"] for mid, m in raw.items()}
-    assert months == {"nrc_in_force": 1, "nrc_suspension_2008": 8, "nrc_resumption_2009": 15, "nrc_corfu_2009": 18,
+    assert months == {"nrc_suspension_2008": 8, "nrc_resumption_2009": 15, "nrc_corfu_2009": 18,
                       "nrc_lisbon_upgrade": 35, "bpc_suspension_2014": 75, "nrc_suspension_2014": 76}
     for mid, m in raw.items():
         assert m["history"] is True and URL.match(m["source"]), mid
@@ -167,15 +181,17 @@ def test_forums_are_written_for_the_level_mechanism_and_wait_for_it():
             assert e["type"] in ("level", "channel"), mid
             if e["type"] == "level":
                 assert e["structure"] in ("nrc", "us_russia_bpc") and 0.0 <= e["level"] <= 1.0
-    assert raw["nrc_in_force"]["in_force"] is True
     defaults = yaml.safe_load((SCENARIO_DIR / f"{SCENARIO}.yaml").read_text())["defaults"]
-    if "level" not in EFFECT_TYPES:
-        assert "/history/forums" not in defaults
-        with pytest.raises(ConfigError):
-            compile_spec(load_config([f"scenario={SCENARIO}", "+history=[forums]"]))
-    else:
-        assert "/history/forums" in defaults, ("the stage branch has landed: add /history/forums to the defaults of "
-                                               "scenarios/history_2008_2015.yaml (see its TODO)")
+    assert "/history/forums" in defaults
+    model = EurosecModel(scenario=SCENARIO, replicates=4, seed=3)
+    nrc = [s for s in model.engine.structures.named("nrc")]
+    assert nrc
+    strength = {}
+    while model.running:
+        model.step()
+        strength[model.steps] = max(float(np.max(s.strength)) for s in model.engine.structures.named("nrc"))
+    assert strength[7] > 0 and strength[9] == 0.0       # suspended in August 2008
+    assert strength[20] > 0 and strength[80] == 0.0     # resumed in 2009, suspended in April 2014
 
 
 # ------------------------------------------------------------------ bad configs name their key

@@ -4,8 +4,11 @@ of its effects is checked generically by effect type. A new option file is picke
 automatically (ids come from ``sim.config.config_groups()``); a new effect type fails here until
 the harness knows what that type should do.
 
-Set-up of every arm: scenario baseline_2010 (no scheduled moves), crises disabled unless a check
-forces one, the move tabled in month 2 (month 1 is a calm reference month), horizon 24.
+Set-up of every arm: scenario baseline_2010 (no scheduled moves) without the formats it has in
+force at the start, so each option is checked creating its structures (their upgrade of a format
+in force is tests/test_structures_levels.py); a format a `level` decision names is kept. Crises
+disabled unless a check forces one, the move tabled in month 2 (month 1 is a calm reference
+month), horizon 24.
 
 Each effect is compared with an *ablation* control: the same move, enacted in the same month with
 the same seeds, without that one effect. That isolates the effect from the rest of the move (the
@@ -84,6 +87,11 @@ def base_config(mid: str) -> dict:
     for other in cfg["moves"][mid].get("requires") or []:
         extra = load_config(["scenario=baseline_2010", f"{_group_of()[other]}=[{other}]"])
         cfg["moves"][other] = extra["moves"][other]
+    named = {e.get("structure") for m in cfg["moves"].values() if not m.get("in_force")
+             for e in m.get("effects") or [] if e.get("type") == "level"}
+    for other in [o for o, m in cfg["moves"].items() if m.get("in_force")]:
+        if not any(e.get("name") in named for e in cfg["moves"][other].get("effects") or []):
+            del cfg["moves"][other]
     for m in cfg["moves"].values():
         m["start"] = START
     cfg["crises"]["enabled"] = False
@@ -704,9 +712,40 @@ def check_annexation(mid, k, e, run):
     for c in e.clients:
         if c != a:
             np.testing.assert_array_equal(run.at("own", START)[:, c, a], ctrl.at("own", START)[:, c, a])
+def check_level(mid, k, e, run):
+    """The named structure's level is set in the month of enactment and its strength follows
+    (ramp x level); where it falls, its other actors read a hostile act of the proposer (their
+    log-odds of trust in it fall against the control without the decision), and a suspension
+    closes the forum (one channel fewer open)."""
+    ctrl = ablated(mid, k)
+    model = run.model
+    move = model.spec.move(mid)
+    defs = [s for s in model.engine.structures.named(e.structure) if s.move.in_force]
+    assert defs, f"{mid}: no format {e.structure!r} in force on the stage"
+    levels = {s.key: float(s.effect.level) for s in defs}
+    for s in defs:
+        before = np.array([snap[s.key] for snap in run.strength])
+        assert np.allclose(before[:START], levels[s.key]) and np.allclose(before[START:], e.level)
+        assert np.allclose(np.array([snap[s.key] for snap in ctrl.strength]), levels[s.key])
+    events = run.of("level", mid)
+    assert len(events) == R and (events["step"] == START).all()
+    fall = max(levels.values()) - e.level
+    if fall > 0:
+        assert e.hostile
+        p = move.proposer
+        own_group = set(model.spec.roster.expand([name(model, p)], "p"))
+        others = [o for s in defs for o in s.effect.members_covered(model.spec) if o not in own_group]
+        assert others
+        for o in others:
+            assert (run.at("own", START)[:, o, p] < ctrl.at("own", START)[:, o, p]).all(), name(model, o)
+    if e.level == 0:
+        opened = run.summary.groupby("step")["channels_open"].max()
+        closed = ctrl.summary.groupby("step")["channels_open"].max()
+        assert (opened.loc[START:] == closed.loc[START:] - sum(s.effect.type == "channel" for s in defs)).all()
 
 
 CHECKS = {
+    "level": check_level,
     "arming": check_arming,
     "signal": check_signal,
     "irritant": check_irritant,

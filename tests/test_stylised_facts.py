@@ -215,7 +215,7 @@ def test_medvedev_treaty_is_agreed_far_less_often_than_the_nrc():
 
     treaty = arm("scenario=treaty_track", move="medvedev_treaty")
     nrc = arm("scenario=baseline_2010", "option=[nrc]", move="nrc")
-    assert list(m.id for m in treaty.spec.moves) == ["medvedev_treaty"]
+    assert list(m.id for m in treaty.spec.moves if not m.in_force) == ["medvedev_treaty"]
     m = treaty.spec.move("medvedev_treaty")
     assert m.ratifiers and any(treaty.spec.ids[p.index] == "OSCE" for p in m.parties)
     # every attempt was made

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ class MoveSpec:
     phase_in: int
     retry: bool
     history: bool
+    in_force: bool
     ratifiers: tuple[int, ...]
     ratification_cost: float
     requires: tuple[str, ...]
@@ -116,12 +117,15 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
     for aid, g in dict(cfg.get("gain_by") or {}).items():
         gain[roster.index(aid, f"{key}.gain_by")] = check_range(f"{key}.gain_by.{aid}", g, gain_param.low, gain_param.high)
     start = p["start"]
-    if start > horizon:
+    if start > horizon and not p["in_force"]:  # a structure in force at the start has no tabling month
         raise ConfigError(f"{key}.start", f"month {start} is beyond the scenario horizon of {horizon} months",
                           f"an integer in [1, {horizon}]")
     effects = cfg.get("effects") or []
     if not isinstance(effects, list | tuple):
         raise ConfigError(f"{key}.effects", "must be a list of effects", "a list of {type: ...} mappings")
+    compiled = tuple(compile_effect(e, f"{key}.effects[{k}]", roster, crisis_types) for k, e in enumerate(effects))
+    if p["in_force"]:
+        _check_in_force(compiled, key)
     return MoveSpec(
         id=move_id,
         index=index,
@@ -139,12 +143,29 @@ def compile_move(move_id: str, index: int, cfg: Mapping, roster, crisis_types, h
         phase_in=p["phase_in"],
         retry=p["retry"],
         history=p["history"],
+        in_force=p["in_force"],
         ratifiers=_ratifiers(cfg.get("ratify") or [], roster, key),
         ratification_cost=p["ratification_cost"],
         requires=tuple(str(x) for x in cfg.get("requires") or []),
         excludes=tuple(str(x) for x in cfg.get("excludes") or []),
-        effects=tuple(compile_effect(e, f"{key}.effects[{k}]", roster, crisis_types) for k, e in enumerate(effects)),
+        effects=compiled,
     )
+
+
+def _check_in_force(effects, key: str) -> None:
+    """A move in force at the start leaves standing structures only: a one-off act (a signal, an
+    irritant, a level decision) before month 0 is history already in the scenario's initial beliefs."""
+    from sim.mechanisms.effects import EFFECT_TYPES
+
+    if not effects:
+        raise ConfigError(f"{key}.effects", "a move in force at the start needs at least one standing structure",
+                          sorted(t for t, c in EFFECT_TYPES.items() if c.standing))
+    for k, e in enumerate(effects):
+        if not e.standing:
+            raise ConfigError(f"{key}.effects[{k}].type", f"a move in force at the start (in_force: true) carries "
+                              f"standing structures only; a {e.type!r} act before month 0 belongs in the scenario's "
+                              "initial beliefs, or in a dated move (in_force: false, with its start)",
+                              sorted(t for t, c in EFFECT_TYPES.items() if c.standing))
 
 
 def _ratifiers(names, roster, key: str) -> tuple[int, ...]:
@@ -170,10 +191,21 @@ def check_combination(moves: tuple[MoveSpec, ...], available: list[str]) -> None
                 raise ConfigError(f"moves.{m.id}.excludes[{k}]", f"{m.id} and {other} contradict each other",
                                   f"one of them, not both (selected: {', '.join(ids)})")
     named: dict[tuple[str, str], tuple[str, object]] = {}
+    levelled: dict[str, tuple[str, str]] = {}  # name -> (type, move) of structures with a level
     for m in moves:
         for k, e in enumerate(m.effects):
             name = getattr(e, "name", "")
             if not name:
+                continue
+            if e.levelled:
+                # one structure per name: a later definition upgrades it (sim/mechanisms/structures.py),
+                # so two types may not share a name
+                first = levelled.setdefault(name, (e.type, m.id))
+                if first[0] != e.type:
+                    raise ConfigError(f"moves.{m.id}.effects[{k}].name",
+                                      f"{e.type} {name!r}: move {first[1]} already has a {first[0]} of that name (a "
+                                      "channel or mission named like one already defined is that structure, upgraded)",
+                                      "another name, or the same type")
                 continue
             key = (e.type, name)
             if key in named and named[key][1] != e:
@@ -181,3 +213,20 @@ def check_combination(moves: tuple[MoveSpec, ...], available: list[str]) -> None
                                   f"{e.type} {name!r} is also defined differently by move {named[key][0]}",
                                   "a unique name per structure, or identical definitions")
             named.setdefault(key, (m.id, e))
+
+
+def resolve_structures(moves: tuple[MoveSpec, ...]) -> tuple[MoveSpec, ...]:
+    """Resolve the effects that name another move's structure (a ``level`` decision) against the
+    levelled structures of this combination: each effect's ``resolve`` checks the name (a
+    ConfigError naming its key and the structures there are) and returns itself, completed."""
+    table: dict[str, list[Effect]] = {}
+    for m in moves:
+        for e in m.effects:
+            if e.levelled and getattr(e, "name", ""):
+                table.setdefault(e.name, []).append(e)
+    frozen = {name: tuple(defs) for name, defs in table.items()}
+    out = []
+    for m in moves:
+        effects = tuple(e.resolve(frozen, f"moves.{m.id}.effects[{k}]") for k, e in enumerate(m.effects))
+        out.append(m if all(a is b for a, b in zip(effects, m.effects)) else replace(m, effects=effects))
+    return tuple(out)

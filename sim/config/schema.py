@@ -240,6 +240,12 @@ class MoveConfig:
     history: bool = param(False, doc="a move of the scenario's history (an irritant, a war): tabled as scheduled, "
                           "not by the proposer's type, and its votes carry no type factor (a move made of hostile acts "
                           "only is history whatever this says)", source="per move: true for configs/irritant/*.yaml")
+    in_force: bool = param(False, doc="a standing structure that already exists when the scenario starts (the NATO-Russia "
+                           "Council in 2010): not negotiated, in force from month 0 at full phase-in (no ramp) and at the "
+                           "levels its effects declare; its effects must all be standing structures, and `start`, "
+                           "`consent`, costs and `phase_in` are not used (it is history, never a type's choice)",
+                           source="per move: the formats of the stage (scenarios/baseline_2010.yaml), each with its public "
+                           "source; docs/model.md §7.4")
     ratify: list[str] = field(default_factory=list)
     ratification_cost: float = param(0.3, **UNIT, doc="added to the domestic cost in the ratification vote",
                                      source="per move (the Medvedev treaty: the US Senate, EU parliaments)")

@@ -19,7 +19,7 @@ from sim.mechanisms.crises import CrisisSlot, compile_crises
 from sim.config import schema
 from sim.core.params import check, declared
 from sim.errors import ConfigError, check_int
-from sim.config.moves import MoveSpec, check_combination, compile_move
+from sim.config.moves import MoveSpec, check_combination, compile_move, resolve_structures
 from sim.config.selection import check_replicate_selection
 from sim.config.roster import Roster, attribution_matrix, bloc_masks, compile_roster, influence_weights
 
@@ -204,6 +204,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         compile_move(mid, k, mcfg or {}, roster, crisis_types, horizon) for k, (mid, mcfg) in enumerate(moves_cfg.items())
     )
     check_combination(moves, list(moves_cfg))
+    moves = resolve_structures(moves)
     _check_sites(moves, slots)
     o = _section(cfg, "output")
     output = check(schema.OutputConfig, o, "output.")  # declared defaults filled in, types checked

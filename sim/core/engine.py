@@ -85,7 +85,7 @@ class Engine:
         self.composites = composite_members(spec)
         self.influence = dyn.influence_matrix(spec.influence, n)
         self.step_count = 0
-        self.book = MoveBook.start([m.start for m in spec.moves], R)
+        self.book = MoveBook.start([m.start for m in spec.moves], R, [m.in_force for m in spec.moves])
         d = spec.dynamics
         self.logit_bounds = (float(dyn.logit(np.array(d.trust_low))), float(dyn.logit(np.array(d.trust_high))))
         self.choice = ChoiceModel(d)
@@ -97,6 +97,8 @@ class Engine:
         self.human_security.start(self.state.threat)
         self.crises = Crises(spec, self.seeds, self.human_security.position)
         self.counters = Counts(R)  # this month's counts by outcome name (count())
+        self.structures.start(self)  # the structures in force at the start, at month 0
+        negotiation.in_force_at_start(self)
 
     # ----------------------------------------------------------------- the month
     def step(self) -> None:

@@ -30,15 +30,26 @@ class MoveBook:
     next_attempt: np.ndarray  # month it is next tabled, -1 if never again
 
     @classmethod
-    def start(cls, starts, R: int) -> MoveBook:
+    def start(cls, starts, R: int, in_force=None) -> MoveBook:
+        """Every move idle until its start month, except those ``in_force`` at the start: in force
+        since month 0, never tabled."""
         M = len(starts)
-        return cls(status=np.zeros((R, M), dtype=np.int8), attempts=np.zeros((R, M), dtype=np.int64),
+        book = cls(status=np.zeros((R, M), dtype=np.int8), attempts=np.zeros((R, M), dtype=np.int64),
                    enacted_at=np.full((R, M), -1, dtype=np.int64),
                    next_attempt=np.tile(np.asarray(starts, dtype=np.int64), (R, 1)))
+        cols = np.flatnonzero(np.asarray(in_force if in_force is not None else [False] * M, dtype=bool))
+        book.status[:, cols] = MoveStatus.IN_FORCE
+        book.enacted_at[:, cols] = 0
+        book.next_attempt[:, cols] = -1
+        return book
 
     def strength(self, move, step: int) -> np.ndarray:
-        """(R,) the move's phase-in ramp (0 -> 1 over ``phase_in`` months) where in force, else 0."""
-        ramp = np.clip((step - self.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
+        """(R,) the move's phase-in ramp (0 -> 1 over ``phase_in`` months) where in force, else 0;
+        a move in force at the start is at 1 from month 0 (no ramp)."""
+        if getattr(move, "in_force", False):
+            ramp = 1.0
+        else:
+            ramp = np.clip((step - self.enacted_at[:, move.index] + 1) / move.phase_in, 0.0, 1.0)
         return np.where(self.status[:, move.index] == MoveStatus.IN_FORCE, ramp, 0.0)
 
 

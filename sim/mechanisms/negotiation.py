@@ -69,12 +69,25 @@ def month(world, step: int) -> None:
 
 def is_conciliatory(move) -> bool:
     """A move is taken by choice (and read through the type model) unless the scenario marks it as
-    history (``history: true``: the irritants) or every act it carries is hostile (irritants,
-    wars, build-ups and hostile signals are history, not a type's choice). A conciliatory move
-    with a hostile side effect (the documents framework irritates the parent states) is a choice."""
-    if move.history:
+    history (``history: true``: the irritants; ``in_force: true``: a structure in force at the
+    start) or every act it carries is hostile (irritants, wars, build-ups, hostile signals and
+    suspensions of a forum are history, not a type's choice). A conciliatory move with a hostile
+    side effect (the documents framework irritates the parent states) is a choice."""
+    if move.history or move.in_force:
         return False
     return not move.effects or not all(getattr(e, "hostile", False) for e in move.effects)
+
+
+def in_force_at_start(world) -> None:
+    """Month 0: the log records each move in force at the start (``in_force: true``), with the
+    levels of its structures; the book already has it in force (MoveBook.start)."""
+    rows = np.arange(world.R)
+    for move in world.spec.moves:
+        if not move.in_force:
+            continue
+        levels = ", ".join(f"{e.name} at level {e.level:g}" for e in move.effects if e.levelled)
+        world.log.add("in_force", 0, rows, move=move.id, actor=world.spec.ids[move.proposer],
+                      reason=f"'{move.title}' was in force at the start" + (f" ({levels})" if levels else ""))
 
 
 def enact(world, move, rows, concession, step: int, draws=None) -> None:

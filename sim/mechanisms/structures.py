@@ -6,13 +6,22 @@ The registry knows no effect type: every effect whose class is ``standing`` gets
 :class:`~sim.mechanisms.effects.Standing` record, and each question the crisis mechanism asks
 (how much hazard is cut, how much damage gets through, ...) is the effects' own hook combined
 in one stated way (the strongest structure counts; gains add up). Strength is the move's
-phase-in ramp while it is in force, as the effect adjusts it (a suspended channel is at 0).
+phase-in ramp while it is in force times the structure's level, as the effect adjusts it (a
+suspended channel is at 0).
+
+Levelled structures (channels, missions) are one structure per name: where several moves define
+the same name (a format in force at the start, an option that upgrades it), the definition in
+force that entered into force last acts, with its members, topics and numbers, at the largest
+ramp x level of the definitions in force; the others are at 0 there (so an upgrade never adds a
+second forum, and is counted once). A ``level`` decision sets the level of the definitions in
+force (docs/model.md §7.4).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.core.state import MoveStatus
 from sim.mechanisms.effects import EFFECT_TYPES, Effect, Standing
 from sim.numerics.streams import MOVE_MONTHLY, UniformStream
 
@@ -29,9 +38,15 @@ class Structures:
         # one uniform stream per move, whether its effects draw or not (docs/model.md, "Random streams")
         self.streams = [UniformStream(seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
         self.standing: list[Standing] = [
-            Standing(key=(m.index, k), move=m, effect=e, data=e.prepare(spec), state=e.new_state(R), strength=np.zeros(R))
+            Standing(key=(m.index, k), move=m, effect=e, data=e.prepare(spec), state=e.new_state(R), strength=np.zeros(R),
+                     level=np.full(R, float(e.level) if e.levelled else 1.0))
             for m in spec.moves for k, e in enumerate(m.effects) if e.standing]
         self._by_key = {s.key: s for s in self.standing}
+        self._named: dict[str, list[Standing]] = {}  # levelled structures by name, in move order
+        for s in self.standing:
+            if s.effect.levelled and getattr(s.effect, "name", ""):
+                self._named.setdefault(s.effect.name, []).append(s)
+        self._shared = {name: defs for name, defs in self._named.items() if len(defs) > 1}
         # the structures whose type implements each hook, built once (they are asked per crisis)
         hooks = ("hazard_cut", "damage_through", "escalation_cover", "absorbed", "respond", "after_escalation",
                  "human_security_gain")
@@ -44,9 +59,44 @@ class Structures:
         """(R,) strength of each structure by (move index, effect index)."""
         return {s.key: s.strength for s in self.standing}
 
+    def named(self, name: str) -> list[Standing]:
+        """The definitions of the levelled structure ``name``, in move order (empty if none)."""
+        return self._named.get(name, [])
+
+    def active(self, name: str, rows: np.ndarray, book=None) -> np.ndarray:
+        """(len(rows),) which definition of ``name`` acts in each row: of those in force, the one
+        that entered into force last (then the later move); -1 where none is in force."""
+        defs = self.named(name)
+        if not defs:
+            return np.full(len(rows), -1)
+        book = book if book is not None else self._book
+        M = len(self.spec.moves) + 1
+        keys = np.stack([np.where(book.status[rows, s.move.index] == MoveStatus.IN_FORCE,
+                                  book.enacted_at[rows, s.move.index] * M + s.move.index, -1) for s in defs])
+        return np.where(keys.max(axis=0) >= 0, keys.argmax(axis=0), -1)
+
+    def _base(self, book, t: int) -> dict[tuple[int, int], np.ndarray]:
+        """Each structure's ramp x level in month ``t``, one structure per shared name."""
+        base = {s.key: book.strength(s.move, t) * s.level for s in self.standing}
+        rows = np.arange(self.R)
+        for name, defs in self._shared.items():
+            active = self.active(name, rows, book)
+            best = np.max([base[s.key] for s in defs], axis=0)
+            for j, s in enumerate(defs):
+                base[s.key] = np.where(active == j, best, 0.0)
+        return base
+
+    def start(self, world) -> None:
+        """Month 0: the structures in force at the start, at their levels (no ramp)."""
+        self._book = world.book
+        for s, value in zip(self.standing, self._base(world.book, 0).values()):
+            s.strength = value
+
     def month(self, world, t: int) -> None:
         """Update every structure's strength for month ``t`` and run every effect's monthly action."""
         world.release_posture_caps()
+        self._book = world.book
+        base = self._base(world.book, t)
         for move, stream in zip(self.spec.moves, self.streams):
             strength = world.book.strength(move, t)
             draws = stream.month(t)
@@ -57,7 +107,7 @@ class Structures:
                 standing = self._by_key.get((move.index, k))
                 strength_e = strength
                 if standing is not None:
-                    strength_e = standing.strength = e.current_strength(standing, strength, d, t)
+                    strength_e = standing.strength = e.current_strength(standing, base[standing.key], d, t)
                 if strength_e.any():
                     e.monthly(world, strength_e, d, move)
 

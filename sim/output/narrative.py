@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-STORY_KINDS = ("declined", "outcome", "abandoned", "crisis", "escalation", "suspension", "breach", "grit_ended")
+STORY_KINDS = ("in_force", "level", "declined", "outcome", "abandoned", "crisis", "escalation", "suspension", "breach", "grit_ended")
 
 
 def short_name(spec, actor_id: str) -> str:
@@ -75,6 +75,8 @@ def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, rep
             lines.append(f"{e['date']}: crisis - {str(e['reason']).replace('_', ' ')}")
         elif kind == "escalation":
             lines.append(f"{e['date']}: ESCALATION - {e['counterpart'] if e['counterpart'] else e['actor']}: the crisis turned into open conflict")
-        elif kind in ("suspension", "breach", "grit_ended"):
+        elif kind == "in_force":
+            lines.append(f"{e['date']}: {e['reason']}")
+        elif kind in ("suspension", "breach", "grit_ended", "level"):
             lines.append(f"{e['date']}: {e['reason']}")
     return lines

@@ -312,15 +312,21 @@ def _belief_error(r: Reading) -> np.ndarray:
     return out
 
 
+def _during_run(r: Reading) -> np.ndarray:
+    """(M,) the moves that can be agreed during the run: not those in force at the start."""
+    return np.array([not m.in_force for m in r.engine.spec.moves], dtype=bool)
+
+
 @outcome("agreements_reached", kind="stock", direction="better",
-         description="moves ever enacted (ended ones included)")
+         description="moves ever enacted during the run (ended ones included; not those in force at the start)")
 def _agreements_reached(r: Reading) -> np.ndarray:
-    return (r.engine.book.enacted_at >= 0).sum(axis=1)
+    return ((r.engine.book.enacted_at >= 0) & _during_run(r)).sum(axis=1)
 
 
-@outcome("agreements_in_force", kind="stock", direction="better", description="moves in force")
+@outcome("agreements_in_force", kind="stock", direction="better",
+         description="moves enacted during the run and in force (not those in force at the start)")
 def _agreements_in_force(r: Reading) -> np.ndarray:
-    return (r.engine.book.status == MoveStatus.IN_FORCE).sum(axis=1)
+    return ((r.engine.book.status == MoveStatus.IN_FORCE) & _during_run(r)).sum(axis=1)
 
 
 @outcome("agreements_failed", kind="stock", direction="worse", description="moves that failed")

@@ -12,9 +12,10 @@ nothing):
   the registry in :mod:`sim.mechanisms.structures` tracks): ``hazard_cut``, ``damage_through``
   (dampening), ``escalation_cover``, ``absorbed``, ``respond`` (a response to a crisis) and
   ``after_escalation``; ``human_security_gain``;
-- ``check_sites``: cross-checks against the crisis sites when the config is compiled.
+- ``check_sites``: cross-checks against the crisis sites when the config is compiled;
+- ``resolve``: cross-checks against the other moves' levelled structures (``level`` decisions).
 
-One module per family (acts, channels, pledges, grit, missions, hostile) on :mod:`.base`; register a new
+One module per family (acts, channels, pledges, grit, missions, hostile, levels) on :mod:`.base`; register a new
 type by adding it to ``EFFECT_TYPES`` below (docs/contributing.md).
 """
 
@@ -28,15 +29,16 @@ from sim.mechanisms.effects.base import Effect, Standing
 from sim.mechanisms.effects.channels import Channel
 from sim.mechanisms.effects.grit import Grit
 from sim.mechanisms.effects.hostile import Annexation, Sanctions
+from sim.mechanisms.effects.levels import Level
 from sim.mechanisms.effects.missions import HumanSecurity, Mission
 from sim.mechanisms.effects.pledges import Clause, Commitment
 
 __all__ = ["EFFECT_TYPES", "Effect", "Standing", "compile_effect", *("Annexation Arming Channel Clause Commitment Conflict Grit "
-           "HumanSecurity Irritant Mission Reassurance Sanctions Signal").split()]
+           "HumanSecurity Irritant Level Mission Reassurance Sanctions Signal").split()]
 
 EFFECT_TYPES: dict[str, type[Effect]] = {
     t.type: t for t in (Signal, Irritant, Reassurance, Channel, Clause, Commitment, Mission, HumanSecurity, Conflict,
-                        Arming, Grit, Sanctions, Annexation)
+                        Arming, Grit, Sanctions, Annexation, Level)
 }
 
 

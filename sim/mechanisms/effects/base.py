@@ -64,7 +64,8 @@ def check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
 class Standing:
     """One structure an agreed move leaves (a channel, clause, commitment, mission, ...): its
     effect, per-run constants from ``effect.prepare``, per-replicate mutable state from
-    ``effect.new_state`` and its current (R,) strength, 0 where not in force."""
+    ``effect.new_state``, its current (R,) strength, 0 where not in force, and its (R,) level:
+    the strength is the move's ramp times the level (sim/mechanisms/structures.py)."""
 
     key: tuple[int, int]  # (move index, effect index)
     move: Any
@@ -72,6 +73,7 @@ class Standing:
     data: Any
     state: Any
     strength: np.ndarray
+    level: np.ndarray  # (R,) the level decided for it (levelled types: the declared level, then `level` decisions; else 1)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class Effect:
     standing: ClassVar[bool] = False  # leaves a structure with a strength (sim/mechanisms/structures.py)
     count_as: ClassVar[str | None] = None  # summary column counting these structures in force
     response_order: ClassVar[int] = 0  # crisis responses run by this order, then by move order
+    # A standing structure with a ``level`` in [0, 1] (channels, missions): its strength is ramp x
+    # level; a ``level`` decision sets it, and a later definition of the same name upgrades it
+    # rather than adding a second structure (sim/mechanisms/structures.py, docs/model.md §7.4).
+    levelled: ClassVar[bool] = False
 
     # ------------------------------------------------------------ every effect
     def on_enact(self, world, rows: np.ndarray, move, draws: np.ndarray) -> None:
@@ -94,6 +100,16 @@ class Effect:
 
     def check_sites(self, slots, key: str) -> None:
         """Cross-check against the compiled crisis slots (a ConfigError naming ``key``)."""
+
+    def resolve(self, structures: dict[str, tuple[Effect, ...]], key: str) -> Effect:
+        """Cross-check against the levelled structures of the run (name -> their definitions, in
+        move order) when the config is compiled; return this effect, completed if it refers to
+        one (a ConfigError naming ``key`` if it names none)."""
+        return self
+
+    def members_covered(self, spec) -> tuple[int, ...]:
+        """A levelled structure's actors, composites expanded: who read a decision on its level."""
+        return ()
 
     # --------------------------------------------------- standing structures
     def prepare(self, spec) -> Any:

@@ -27,11 +27,15 @@ class Channel(Effect):
     """A standing dialogue forum. While open: members exchange a small conciliatory contact
     each month, and crises of its ``topics`` (crisis types, or all) at its ``sites`` (site ids,
     or any) lose ``crisis_dampening`` of their trust damage between members and of their
-    escalation risk. An escalation involving a member can suspend it (sim/mechanisms/crises.py)."""
+    escalation risk. An escalation involving a member can suspend it (sim/mechanisms/crises.py).
+    Everything it does scales with its strength, the move's ramp times its ``level``: a forum
+    frozen or kept at a low level (the NRC in 2010) is not an absent one. A channel of the same
+    name as one already in force upgrades it (sim/mechanisms/structures.py)."""
 
     type: ClassVar[str] = "channel"
-    fields: ClassVar[tuple[str, ...]] = ("name", "members", "topics", "sites", "contact_cost", "crisis_dampening")
+    fields: ClassVar[tuple[str, ...]] = ("name", "members", "topics", "sites", "contact_cost", "crisis_dampening", "level")
     standing: ClassVar[bool] = True
+    levelled: ClassVar[bool] = True
     count_as: ClassVar[str | None] = "channels_open"
     name: str = ""
     members: tuple[int, ...] = ()
@@ -42,6 +46,12 @@ class Channel(Effect):
                                 source="judgement; each option sets its own value with its reason (configs/option/*.yaml); each member attends by its type at this cost, so attendance reveals little and a skip much (sim/mechanisms/types.py)")
     crisis_dampening: float = param(0.5, low=0.0, high=1.0, doc="share of a crisis's damage between members, and of "
                                     "escalation risk, the channel absorbs at full strength", source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    level: float = param(1.0, low=0.0, high=1.0, doc="the level at which the forum works (1: regular meetings at full "
+                         "level; low: ambassadors only, informal or stalled talks; 0: frozen); its strength is the "
+                         "move's ramp times this, so dampening, escalation cover and the cost of each month's contact "
+                         "(hence what attending or skipping reveals) scale with it",
+                         source="per structure: the formats of the stage (scenarios/baseline_2010.yaml), each with its "
+                         "public source; 1 for the options' forums at full level")
 
     @property
     def n_draws(self) -> int:
@@ -71,6 +81,9 @@ class Channel(Effect):
         for pos, site in enumerate(self.sites):
             if site not in known:
                 raise ConfigError(f"{key}.sites[{pos}]", f"no crisis site {site!r} of the channel's topics", known)
+
+    def members_covered(self, spec) -> tuple[int, ...]:
+        return self.covered
 
     def pair_mask(self, n: int) -> np.ndarray:
         mask = np.zeros((n, n), dtype=bool)

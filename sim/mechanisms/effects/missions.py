@@ -26,15 +26,19 @@ class Mission(Effect):
     types, or all) at its sites, while in force:
     the hazard falls by ``hazard_reduction``, the damage and escalation risk by ``management``
     (times strength), and each managed crisis is joint work, a conciliatory signal of
-    ``cooperation_cost`` among the parties."""
+    ``cooperation_cost`` among the parties. All of it scales with the strength, the move's ramp
+    times the mission's ``level``; a mission of the same name as one in force upgrades it."""
 
     type: ClassVar[str] = "mission"
-    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "topics", "management", "hazard_reduction", "cooperation_cost")
+    fields: ClassVar[tuple[str, ...]] = ("name", "parties", "sites", "topics", "management", "hazard_reduction",
+                                         "cooperation_cost", "level")
     standing: ClassVar[bool] = True
+    levelled: ClassVar[bool] = True
     count_as: ClassVar[str | None] = "missions_in_force"
     response_order: ClassVar[int] = 1
     name: str = ""
     parties: tuple[int, ...] = ()
+    covered: tuple[int, ...] = ()  # the parties, composites expanded
     sites: tuple[int, ...] = ()
     topics: tuple[str, ...] | None = None  # crisis types it manages; None: all
     management: float = param(0.5, low=0.0, high=1.0, doc="share of damage and escalation risk of crises at its sites "
@@ -43,17 +47,26 @@ class Mission(Effect):
                                     source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
     cooperation_cost: float = param(0.1, low=0.0, high=5.0, doc="cost of each party's joint-work signal per managed crisis",
                                     source="judgement; each option sets its own value with its reason (configs/option/*.yaml)")
+    level: float = param(1.0, low=0.0, high=1.0, doc="the level at which the mission works (1: its full mandate; "
+                         "0: suspended); its strength is the move's ramp times this, so hazard cut, management and the "
+                         "joint-work signals scale with it", source="per structure: the stage's missions "
+                         "(scenarios/baseline_2010.yaml) with their sources; 1 for the options' missions")
 
     @classmethod
     def from_config(cls, cfg: dict, key: str, roster, crisis_types) -> Mission:
         check_fields(cfg, key, cls.fields)
+        parties = actor_ids(cfg, "parties", key, roster)
         return cls(
             name=str(cfg.get("name") or default_name(key)),
-            parties=tuple(roster.index(p) for p in actor_ids(cfg, "parties", key, roster)),
+            parties=tuple(roster.index(p) for p in parties),
+            covered=tuple(roster.expand(parties, f"{key}.parties")),
             sites=tuple(roster.expand(actor_ids(cfg, "sites", key, roster), f"{key}.sites")),
             topics=topics_of(cfg, key, crisis_types),
             **check(cls, cfg, f"{key}."),
         )
+
+    def members_covered(self, spec) -> tuple[int, ...]:
+        return self.covered
 
     def covers(self, slot) -> bool:
         return bool(set(slot.involved) & set(self.sites)) and deals_with(self.topics, (), slot)

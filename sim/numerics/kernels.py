@@ -132,31 +132,61 @@ def signal_pairs(own, threat, rows, all_rows, pairs, weights, cost, evidence, ho
     count = own.shape[0] if all_rows else rows.shape[0]
     for q in range(count):
         r = q if all_rows else rows[q]
-        c = cost[q]
-        e = evidence[q]
-        for p in range(pairs.shape[0]):
-            idx = pairs[p]
-            w = weights[p]
-            t = threat[r, idx]
-            discount = 1.0 - spiral_bias * t
-            if e > 0.0:
-                new_own = own[r, idx] + e * w * discount
-            else:
-                new_own = own[r, idx] + e * w
-            if hostile:
-                t = t + reassurance * c * w
-                if t > 1.0:
-                    t = 1.0
-            else:
-                t = t - reassurance * c * w * discount
-                if t < 0.0:
-                    t = 0.0
-            if new_own < low:
-                new_own = low
-            if new_own > high:
-                new_own = high
-            own[r, idx] = new_own
-            threat[r, idx] = t
+        _read_act(own, threat, r, pairs, weights, 0, pairs.shape[0], cost[q], evidence[q], hostile, reassurance,
+                  spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True)
+def choice_pairs(own, threat, rows, all_rows, seeker, senders, u, p_seeker, p_expansionist, llr_taken, llr_refused,
+                 cost, starts, pairs, weights, reassurance, spiral_bias, low, high, all_taken):
+    """Each of ``senders`` chooses a conciliatory act by its type, and its observers read the
+    choice (sim/mechanisms/signals.py, Signals.act), for every listed replicate in one call.
+
+    Sender k takes the act in listed replicate q if u[q, k] < p, p = ``p_seeker[q]`` if it is a
+    security seeker there (``seeker`` (R, n)) else ``p_expansionist[q]``; observers then read
+    (cost, ``llr_taken``) or (0, ``llr_refused``) on its pairs[starts[k]:starts[k + 1]], as
+    signal_pairs does. Probabilities and log likelihood ratios come precomputed (numpy's
+    transcendental functions), so this loop only compares and selects. Senders are read in
+    order within a replicate, as one signal_pairs call per sender would. ``all_taken[q]`` is
+    cleared where any sender refused."""
+    count = own.shape[0] if all_rows else rows.shape[0]
+    for q in range(count):
+        r = q if all_rows else rows[q]
+        for k in range(senders.shape[0]):
+            taken = u[q, k] < (p_seeker[q] if seeker[r, senders[k]] else p_expansionist[q])
+            if not taken:
+                all_taken[q] = False
+            _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[q] if taken else 0.0,
+                      llr_taken[q] if taken else llr_refused[q], False, reassurance, spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _read_act(own, threat, r, pairs, weights, lo, hi, c, e, hostile, reassurance, spiral_bias, low, high):
+    """One act with cost ``c`` and log likelihood ratio ``e`` read on pairs[lo:hi] of replicate r
+    (the update signal_pairs documents)."""
+    for p in range(lo, hi):
+        idx = pairs[p]
+        w = weights[p]
+        t = threat[r, idx]
+        discount = 1.0 - spiral_bias * t
+        if e > 0.0:
+            new_own = own[r, idx] + e * w * discount
+        else:
+            new_own = own[r, idx] + e * w
+        if hostile:
+            t = t + reassurance * c * w
+            if t > 1.0:
+                t = 1.0
+        else:
+            t = t - reassurance * c * w * discount
+            if t < 0.0:
+                t = 0.0
+        if new_own < low:
+            new_own = low
+        if new_own > high:
+            new_own = high
+        own[r, idx] = new_own
+        threat[r, idx] = t
 
 
 @njit(cache=True, nogil=True)

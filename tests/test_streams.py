@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.numerics.streams import CRISIS, MOVE_ATTEMPTS, MOVE_MONTHLY, TYPES, generator, generators, seed_states
+from sim.numerics.streams import (
+    CRISIS,
+    MOVE_ATTEMPTS,
+    MOVE_MONTHLY,
+    TYPES,
+    generator,
+    generators,
+    replicate_seeds,
+    seed_states,
+)
 
 
 @pytest.mark.parametrize("purpose,name", [(CRISIS, ""), (MOVE_ATTEMPTS, "nrc"), (MOVE_MONTHLY, "grit"), (TYPES, "")])
@@ -23,3 +32,11 @@ def test_seed_states_are_numpy_generate_state():
     np.testing.assert_array_equal(seed_states(seeds, (2, 12345)), np.array(expected))
     with pytest.raises(ValueError, match="32 bits"):
         seed_states(seeds, (2**32,))
+
+
+@pytest.mark.parametrize("master", [0, 1, 42, 2**32 - 1, 2**32, 2**63 - 1])
+def test_replicate_seeds_are_hashed_as_numpy_does(master):
+    expected = [master] + [int(np.random.SeedSequence([master, r]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+                           for r in range(1, 50)]
+    np.testing.assert_array_equal(replicate_seeds(master, 50), np.array(expected, dtype=np.int64))
+    assert list(replicate_seeds(master, 1)) == [master]

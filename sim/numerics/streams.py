@@ -17,16 +17,30 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 CRISIS, MOVE_ATTEMPTS, MOVE_MONTHLY, TYPES = 0, 1, 2, 3
+# numpy's SeedSequence constants (O'Neill's seed_seq alternative, pool of four 32-bit words)
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R, _MASK, _POOL = 0xCA01F9DD, 0x4973F715, 0xFFFFFFFF, 4
 
 
 def replicate_seeds(master_seed: int, replicates: int) -> np.ndarray:
     """Seeds of the replicates of a batch: replicate 0 is the master seed itself, replicate r
-    gets a 63-bit seed hashed from (master, r). Any replicate can be rerun alone with its seed."""
-    seeds = [int(master_seed)]
-    for r in range(1, replicates):
-        word = np.random.SeedSequence([int(master_seed), r]).generate_state(1, np.uint64)[0]
-        seeds.append(int(word >> np.uint64(1)))
-    return np.array(seeds, dtype=np.int64)
+    gets a 63-bit seed hashed from (master, r), ``SeedSequence([master, r]).generate_state(1,
+    np.uint64)[0] >> 1`` (all r at once, :func:`_seed_sequence`). Any replicate can be rerun
+    alone with its seed."""
+    master = int(master_seed)
+    r = np.arange(1, max(replicates, 1), dtype=np.uint32)
+    words = [np.full(r.size, w, dtype=np.uint32) for w in _int_words(master)] + [r]
+    hashed = _seed_sequence(words, 1)[:, 0] >> np.uint64(1)
+    return np.concatenate([[master], hashed.astype(np.int64)]).astype(np.int64)
+
+
+def _int_words(value: int) -> list[int]:
+    """An integer's 32-bit words, low first, as SeedSequence reads it (0 is one word)."""
+    words = [value & _MASK]
+    while value > _MASK:
+        value >>= 32
+        words.append(value & _MASK)
+    return words
 
 
 def _key(name: str) -> int:
@@ -59,22 +73,25 @@ class _StateWords(ISeedSequence):
         return self.words
 
 
-# numpy's SeedSequence constants (O'Neill's seed_seq alternative, pool of four 32-bit words)
-_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_MIX_L, _MIX_R, _MASK, _POOL = 0xCA01F9DD, 0x4973F715, 0xFFFFFFFF, 4
-
-
 def seed_states(seeds, spawn_key: tuple[int, ...]) -> np.ndarray:
     """(len(seeds), 4) uint64: ``SeedSequence(seed, spawn_key=spawn_key).generate_state(4, np.uint64)``
-    for every seed at once, numpy's algorithm on arrays of 32-bit words. Seeds are below 2**64
-    (two words, padded with zeros to the pool size as numpy does when there is a spawn key);
-    each key entry is below 2**32 (one word). tests/test_streams.py checks it against numpy."""
+    for every seed at once. Seeds are below 2**64 (two words, padded with zeros to the pool size
+    as numpy does when there is a spawn key); each key entry is below 2**32 (one word).
+    tests/test_streams.py checks it against numpy."""
     if not all(0 <= k <= _MASK for k in spawn_key):
         raise ValueError(f"spawn key {spawn_key} has an entry outside 32 bits")
     seeds = np.asarray(seeds, dtype=np.uint64)
     zero = np.zeros(seeds.size, dtype=np.uint32)
     entropy = [(seeds & np.uint64(_MASK)).astype(np.uint32), (seeds >> np.uint64(32)).astype(np.uint32), zero, zero]
-    entropy += [np.full(seeds.size, k, dtype=np.uint32) for k in spawn_key]
+    return _seed_sequence(entropy + [np.full(seeds.size, k, dtype=np.uint32) for k in spawn_key], 4)
+
+
+def _seed_sequence(entropy: list[np.ndarray], n_words: int) -> np.ndarray:
+    """numpy's SeedSequence on arrays: ``entropy`` holds the 32-bit entropy words (one array per
+    word, one entry per sequence); returns each sequence's generate_state(n_words, np.uint64).
+    Entropy shorter than the pool reads as zero-padded, as in numpy (hashmix of 0)."""
+    size = entropy[0].size
+    entropy = entropy + [np.zeros(size, dtype=np.uint32)] * (_POOL - len(entropy))
     hashmix = _hasher(_INIT_A, _MULT_A)
     pool = [hashmix(entropy[i]) for i in range(_POOL)]
     for src in range(_POOL):
@@ -85,7 +102,7 @@ def seed_states(seeds, spawn_key: tuple[int, ...]) -> np.ndarray:
         for dst in range(_POOL):
             pool[dst] = _mix(pool[dst], hashmix(word))
     out = _hasher(_INIT_B, _MULT_B)
-    state = np.stack([out(pool[i % _POOL]) for i in range(8)], axis=1)  # (R, 8) uint32
+    state = np.stack([out(pool[i % _POOL]) for i in range(2 * n_words)], axis=1)  # (size, 2 n_words) uint32
     return np.ascontiguousarray(state.astype("<u4")).view("<u8").astype(np.uint64)
 
 

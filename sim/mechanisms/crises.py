@@ -152,8 +152,15 @@ class CrisisTable:
             for j in np.flatnonzero(weighted & (self.target_code[k] == -3)):
                 credited_by_a = sl.fixed_blame[list(sl.side_b), j].any() if sl.side_b else False
                 self.target_code[k, j] = -1 if credited_by_a else -2
-        # per slot, for side_evidence: each side's other sides, and where each target's evidence comes from
-        self.other_sides = [[[c for c in range(len(sd)) if c != pos] for pos in range(len(sd))] for sd in self.sides]
+        # for escalation_probability and side_evidence: the sides (and their priors) padded to the
+        # most sides of any slot, each side's other sides, where each slot's targets' evidence comes from
+        width = max([len(sd) for sd in self.sides] + [2])
+        self.side_real = np.array([[c < len(sd) for c in range(width)] for sd in self.sides], dtype=bool).reshape(-1, width)
+        self.side_actor = np.zeros(self.side_real.shape, dtype=np.int64)  # padding reads actor 0, unused
+        for k, sd in enumerate(self.sides):
+            self.side_actor[k, :len(sd)] = sd
+        self.side_prior = np.where(self.side_real, self.type_prior[self.side_actor], 0.0)
+        self.other_sides = np.array([[c for c in range(width) if c != pos] for pos in range(width)], dtype=np.int64)
         self.credit = [self._credit(k) for k in range(len(slots))]
         # expected escalation propensity of a slot's sides under the type prior, per unit p_side
         self.norm = np.array([sum(self.type_prior[j] + (1.0 - self.type_prior[j]) * self.ratio for j in sd) or 1.0
@@ -327,14 +334,18 @@ def escalation_probability(table: CrisisTable, base: np.ndarray, seeker: np.ndar
     """(k, S) probability that a hit conflict escalates: each side j escalates with e_S(p_side)
     (a security seeker) or e_E(p_side) (an expansionist, ``ratio`` times as often; see
     :func:`propensities`), p_side = base / norm so that the expected sum over the sides under the
-    type prior is ``base``; the conflict escalates if any side does: 1 - prod_j (1 - e_j)."""
+    type prior is ``base``; the conflict escalates if any side does: 1 - prod_j (1 - e_j).
+    All slots at once, side by side in order (a padded side's factor is 1: exact)."""
     out = np.zeros_like(base)
-    for k in np.flatnonzero(table.can_escalate):
-        e_s, e_e = propensities(table, base[:, k] / table.norm[k])
-        keep = np.ones(base.shape[0])
-        for j in table.sides[k]:
-            keep *= 1.0 - np.where(seeker[:, j], e_s, e_e)
-        out[:, k] = 1.0 - keep
+    slots = np.flatnonzero(table.can_escalate)
+    if slots.size == 0:
+        return out
+    e_s, e_e = propensities(table, base[:, slots] / table.norm[slots])  # (k, slots)
+    keep = np.ones(e_s.shape)
+    for c in range(table.side_real.shape[1]):
+        e = np.where(seeker[:, table.side_actor[slots, c]], e_s, e_e)
+        keep *= np.where(table.side_real[slots, c], 1.0 - e, 1.0)
+    out[:, slots] = 1.0 - keep
     return out
 
 
@@ -354,29 +365,34 @@ def side_evidence(table: CrisisTable, base: np.ndarray, escalated: np.ndarray, h
     log(1 - (1 - e_S) Q_j) - log(1 - (1 - e_E) Q_j) < 0, Q_j the chance that no other side
     escalates under the type prior. Blocs credited for a side read that side's mean evidence."""
     out = np.zeros((hr.size, table.n))
+    at = np.flatnonzero(table.can_escalate[hs])
+    if at.size == 0:
+        return out
+    rows, slots = hr[at], hs[at]
     with np.errstate(divide="ignore"):
-        for k in np.unique(hs):
-            if table.can_escalate[k]:
-                at = np.flatnonzero(hs == k)
-                rows = hr[at]
-                ev = _side_llrs(table, k, base[rows, k], escalated[rows, k])
-                _credit_targets(out, at, ev, table.credit[k])
+        ev = _side_llrs(table, slots, base[rows, slots], escalated[rows, slots])
+    for k in np.unique(slots):
+        mine = slots == k
+        _credit_targets(out, at[mine], ev[mine][:, :len(table.sides[k])], table.credit[k])
     return out
 
 
-def _side_llrs(table: CrisisTable, k: int, base: np.ndarray, up: np.ndarray) -> np.ndarray:
-    """(m, sides) log LR about each side of slot k from m hits with escalation risk ``base``,
-    escalated where ``up`` (side_evidence)."""
-    e_s, e_e = propensities(table, base / table.norm[k])
-    prior = table.type_prior
-    free = np.stack([1.0 - (prior[o] * e_s + (1.0 - prior[o]) * e_e) for o in table.sides[k]], axis=1)  # (m, sides)
+def _side_llrs(table: CrisisTable, slots: np.ndarray, base: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """(h, max sides) log LR about each side of the hits' ``slots`` with escalation risk ``base``,
+    escalated where ``up`` (side_evidence), all hits at once. Slots with fewer sides are padded
+    with sides that never escalate (Q's factor 1: the product is unchanged, exactly)."""
+    e_s, e_e = propensities(table, base / table.norm[slots])
+    prior = table.side_prior[slots]
+    free = 1.0 - (prior * e_s[:, None] + (1.0 - prior) * e_e[:, None])  # (h, sides): P(that side holds back)
+    free[~table.side_real[slots]] = 1.0
     contained = np.log1p(-np.minimum(e_s, 1 - 1e-12)) - np.log1p(-np.minimum(e_e, 1 - 1e-12))
-    ev = np.empty(free.shape)
-    for pos, others in enumerate(table.other_sides[k]):
-        q = np.prod(free[:, others], axis=1)
-        esc = np.log(np.maximum(1.0 - (1.0 - e_s) * q, 1e-300)) - np.log(np.maximum(1.0 - (1.0 - e_e) * q, 1e-300))
-        ev[:, pos] = np.where(up, esc, contained)
-    return ev
+    others = table.other_sides  # (sides, sides - 1): each side's other sides in order
+    q = free[:, others[:, 0]]
+    for c in range(1, others.shape[1]):
+        q = q * free[:, others[:, c]]
+    esc = (np.log(np.maximum(1.0 - (1.0 - e_s)[:, None] * q, 1e-300))
+           - np.log(np.maximum(1.0 - (1.0 - e_e)[:, None] * q, 1e-300)))
+    return np.where(up[:, None], esc, contained[:, None])
 
 
 def _credit_targets(out: np.ndarray, at: np.ndarray, ev: np.ndarray, credit) -> None:

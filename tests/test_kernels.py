@@ -184,3 +184,23 @@ def test_crisis_tension_and_brier_equal_their_plain_sums(moved_model, R):
             acc += d * d
         plain[r] = acc / mask.sum()
     np.testing.assert_array_equal(score, plain)
+
+
+def test_social_step_hands_over_minus_l_in_single_precision(moved_model):
+    """social_step's float32 output is exactly numpy's negative of the new L into float32 (the
+    pass it replaces before the float32 exp), extremes included."""
+    from sim.numerics import kernels
+
+    eng = moved_model.engine
+    k = eng.beliefs.constants
+    rng = np.random.default_rng(10)
+    own = rng.normal(0.0, 5.0, (3, eng.n, eng.n))
+    own[0, 0, :4] = [1e-46, -1e-46, 1e300, -0.0]
+    social = rng.normal(0.0, 5.0, own.shape)
+    out = np.empty(own.shape, dtype=np.float32)
+    kernels.social_step(own, k["rho_prior"], k["keep"], social, k["infl_rows"], k["infl_weights"], k["stubbornness"],
+                        k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"], out)
+    expected = np.empty(own.shape, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        np.negative(social, out=expected)
+    assert out.tobytes() == expected.tobytes()

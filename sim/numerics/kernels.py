@@ -16,10 +16,12 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornness, same_bloc,
-                comp_index, comp_members, comp_starts):
+                comp_index, comp_members, comp_starts, neg_social32):
     """In place: forgetting of ``own`` (L_own <- keep L_own + rho L_prior), then one
     Friedkin-Johnsen step into ``social`` (pooling the previous month's social views of bloc
-    peers), then composites' rows as the mean of their members' rows (own diagonal kept)."""
+    peers), then composites' rows as the mean of their members' rows (own diagonal kept).
+    ``neg_social32`` receives -L rounded to single precision (as numpy's negative into a float32
+    array gives it), ready for numpy's float32 exp without another pass over L."""
     R, n = own.shape[0], own.shape[1]
     n_infl = infl_rows.shape[0]
     pooled = np.empty((n_infl, n))
@@ -45,6 +47,9 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
                 if not same_bloc[a, k]:
                     social[r, i, k] = s * own[r, i, k] + (1.0 - s) * pooled[a, k]
         _composite_rows(social, r, comp_index, comp_members, comp_starts)
+        for i in range(n):
+            for j in range(n):
+                neg_social32[r, i, j] = np.float32(-social[r, i, j])
 
 
 @njit(cache=True, nogil=True)

@@ -127,6 +127,9 @@ class Engine:
     def act(self, rows, senders, observers, cost, u) -> np.ndarray:
         return self.signals.act(rows, senders, observers, cost, u, self.state.seeker)
 
+    def act_each(self, rows, senders, observers, cost, u) -> np.ndarray:
+        return self.signals.act_each(rows, senders, observers, cost, u, self.state.seeker)
+
     def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
         self.signals.read_choice(rows, sender, observers, cost, taken, open_probability)
 

@@ -50,6 +50,9 @@ class World(Protocol):
         """Each sender chooses a conciliatory act of ``cost`` by its private type with its uniform
         in ``u`` (k, len(senders)); observers read each choice. (k,) whether all took it."""
 
+    def act_each(self, rows, senders, observers, cost, u: np.ndarray) -> np.ndarray:
+        """``act`` with each sender seen by its own observers (``observers[k]``, None: all)."""
+
     def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
         """Observers read a choice made elsewhere (tabling, a vote): ``taken`` (k,) bool, the act
         open to the sender with ``open_probability`` regardless of type."""

@@ -47,12 +47,12 @@ class Beliefs:
 
     def update(self) -> None:
         s, d, k = self.state, self.dynamics, self.constants
-        # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L
+        # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L; -L in single precision
         kernels.social_step(s.own, k["rho_prior"], k["keep"], s.social, k["infl_rows"], k["infl_weights"],
-                            k["stubbornness"], k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"])
+                            k["stubbornness"], k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"],
+                            self._buf32)
         # (d) exp(-L) in single precision (numpy's float32 exp is vectorised); the kernel below
         # completes T = 1 / (1 + exp(-L)) in single precision, as dyn.sigmoid does
-        np.negative(s.social, out=self._buf32)
         np.exp(self._buf32, out=self._buf32)
         # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
         kernels.threat_posture_step(self._buf32, s.trust, self.threat_base(), s.irritant, 1.0 - d.irritant_decay,

@@ -152,6 +152,16 @@ class CrisisTable:
             for j in np.flatnonzero(weighted & (self.target_code[k] == -3)):
                 credited_by_a = sl.fixed_blame[list(sl.side_b), j].any() if sl.side_b else False
                 self.target_code[k, j] = -1 if credited_by_a else -2
+        # for escalation_probability and side_evidence: the sides (and their priors) padded to the
+        # most sides of any slot, each side's other sides, where each slot's targets' evidence comes from
+        width = max([len(sd) for sd in self.sides] + [2])
+        self.side_real = np.array([[c < len(sd) for c in range(width)] for sd in self.sides], dtype=bool).reshape(-1, width)
+        self.side_actor = np.zeros(self.side_real.shape, dtype=np.int64)  # padding reads actor 0, unused
+        for k, sd in enumerate(self.sides):
+            self.side_actor[k, :len(sd)] = sd
+        self.side_prior = np.where(self.side_real, self.type_prior[self.side_actor], 0.0)
+        self.other_sides = np.array([[c for c in range(width) if c != pos] for pos in range(width)], dtype=np.int64)
+        self.credit = [self._credit(k) for k in range(len(slots))]
         # expected escalation propensity of a slot's sides under the type prior, per unit p_side
         self.norm = np.array([sum(self.type_prior[j] + (1.0 - self.type_prior[j]) * self.ratio for j in sd) or 1.0
                               for sd in self.sides])
@@ -167,56 +177,58 @@ class CrisisTable:
         self.attribution_bias = attribution_bias
         # tension: per slot one or two segments, each a mean over threat pairs (a conflict's side
         # blocks, gathered by flat index) or over whole rows (victims' rows, from row sums)
-        self._pairs, self._rows = _Segments(per_slot=2), _Segments(per_slot=1)
+        self._segments = _Segments()
         for k, slot in enumerate(slots):
             if slot.conflict:
                 for idx in (slot.tension_ab, slot.tension_ba):
-                    self._pairs.add(k, idx.tolist(), 0.5 / idx.size)
+                    self._segments.add(k, idx.tolist(), 0.5 / idx.size)
             elif slot.victims:
-                self._rows.add(k, [v * n + j for v in slot.victims for j in range(n)], 1.0 / (n * len(slot.victims)))
+                self._segments.add(k, [v * n + j for v in slot.victims for j in range(n)], 1.0 / (n * len(slot.victims)))
         self.territories = np.zeros((S, len(territory_position)))
         for s, slot in enumerate(slots):
             for a in slot.involved:
                 if a in territory_position:
                     self.territories[s, territory_position[a]] = 1.0
 
+    def _credit(self, k: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+        """Slot k's targets by the source of their evidence (target_code): those of a side and
+        their columns, the number of side a's columns, and the blocs reading side a's or b's mean."""
+        code = self.target_code[k]
+        direct = np.flatnonzero(code >= 0)
+        return (direct, code[direct], len(self.slots[k].side_a), np.flatnonzero(code == -1), np.flatnonzero(code == -2))
+
     def tension(self, threat: np.ndarray) -> np.ndarray:
         """(R, S): per conflict slot the mean threat between its sides, (mean P_ab + mean P_ba) / 2;
         per one-sided slot the victims' mean threat perception over all columns; 0 otherwise."""
         R = threat.shape[0]
         out = np.zeros((R, self.size))
-        if self._pairs:
-            self._pairs.write(threat.reshape(R, -1), out)
-        if self._rows:
-            self._rows.write(threat.reshape(R, -1), out)
+        if self._segments:
+            self._segments.write(threat.reshape(R, -1), out)
         return out
 
 
 class _Segments:
-    """Scaled sums over segments of gathered columns; each slot has ``per_slot`` consecutive
-    segments, whose scaled sums are added into the slot's output column."""
+    """Scaled sums over segments of gathered columns, each added into its slot's output column
+    in the order added (a conflict slot's two side blocks, a one-sided slot's victims' rows), all
+    in one compiled pass over the state (kernels.segment_means)."""
 
-    def __init__(self, per_slot: int):
-        self.per_slot = per_slot
-        self._index, self._starts, self._slots, self._scale = [], [], [], []
+    def __init__(self):
+        self._index, self._slots, self._scale = [], [], []
+        self._starts = [0]
 
     def add(self, slot: int, columns: list[int], scale: float) -> None:
-        if len(self._starts) % self.per_slot == 0:  # the first segment of a slot
-            self._slots.append(slot)
-        self._starts.append(len(self._index))
         self._index.extend(columns)
+        self._starts.append(len(self._index))
+        self._slots.append(slot)
         self._scale.append(scale)
-        self.index, self.starts = np.array(self._index, dtype=np.int64), np.array(self._starts, dtype=np.int64)
-        self.bounds = np.append(self.starts, len(self._index)).astype(np.int64)
-        self.segment_slots = np.repeat(np.array(self._slots, dtype=np.int64), self.per_slot)[:len(self._starts)]
-        self.slots, self.scale = np.array(self._slots, dtype=np.int64), np.array(self._scale)
+        self.index, self.bounds = np.array(self._index, dtype=np.int64), np.array(self._starts, dtype=np.int64)
+        self.segment_slots, self.scale = np.array(self._slots, dtype=np.int64), np.array(self._scale)
 
     def __bool__(self) -> bool:
         return bool(self._slots)
 
     def write(self, values: np.ndarray, out: np.ndarray) -> None:
-        """out[:, slot] = sum over the slot's segments of scale * sum of values[:, columns]."""
-        out[:, self.slots] = 0.0
+        """out[:, slot] += scale * sum of values[:, columns], segment by segment."""
         kernels.segment_means(values, self.index, self.bounds, self.segment_slots, self.scale, out)
 
 
@@ -322,14 +334,18 @@ def escalation_probability(table: CrisisTable, base: np.ndarray, seeker: np.ndar
     """(k, S) probability that a hit conflict escalates: each side j escalates with e_S(p_side)
     (a security seeker) or e_E(p_side) (an expansionist, ``ratio`` times as often; see
     :func:`propensities`), p_side = base / norm so that the expected sum over the sides under the
-    type prior is ``base``; the conflict escalates if any side does: 1 - prod_j (1 - e_j)."""
+    type prior is ``base``; the conflict escalates if any side does: 1 - prod_j (1 - e_j).
+    All slots at once, side by side in order (a padded side's factor is 1: exact)."""
     out = np.zeros_like(base)
-    for k in np.flatnonzero(table.can_escalate):
-        e_s, e_e = propensities(table, base[:, k] / table.norm[k])
-        keep = np.ones(base.shape[0])
-        for j in table.sides[k]:
-            keep *= 1.0 - np.where(seeker[:, j], e_s, e_e)
-        out[:, k] = 1.0 - keep
+    slots = np.flatnonzero(table.can_escalate)
+    if slots.size == 0:
+        return out
+    e_s, e_e = propensities(table, base[:, slots] / table.norm[slots])  # (k, slots)
+    keep = np.ones(e_s.shape)
+    for c in range(table.side_real.shape[1]):
+        e = np.where(seeker[:, table.side_actor[slots, c]], e_s, e_e)
+        keep *= np.where(table.side_real[slots, c], 1.0 - e, 1.0)
+    out[:, slots] = 1.0 - keep
     return out
 
 
@@ -349,28 +365,46 @@ def side_evidence(table: CrisisTable, base: np.ndarray, escalated: np.ndarray, h
     log(1 - (1 - e_S) Q_j) - log(1 - (1 - e_E) Q_j) < 0, Q_j the chance that no other side
     escalates under the type prior. Blocs credited for a side read that side's mean evidence."""
     out = np.zeros((hr.size, table.n))
-    prior = table.type_prior
-    for k in np.unique(hs):
-        if not table.can_escalate[k]:
-            continue
-        at = np.flatnonzero(hs == k)
-        e_s, e_e = propensities(table, base[hr[at], k] / table.norm[k])
-        up = escalated[hr[at], k]
-        sides = table.sides[k]
-        free = np.stack([1.0 - (prior[o] * e_s + (1.0 - prior[o]) * e_e) for o in sides], axis=1)  # (m, sides)
-        ev = np.empty((at.size, len(sides)))
-        with np.errstate(divide="ignore"):
-            contained = np.log1p(-np.minimum(e_s, 1 - 1e-12)) - np.log1p(-np.minimum(e_e, 1 - 1e-12))
-            for pos in range(len(sides)):
-                q = np.prod(np.delete(free, pos, axis=1), axis=1)
-                esc = np.log(np.maximum(1.0 - (1.0 - e_s) * q, 1e-300)) - np.log(np.maximum(1.0 - (1.0 - e_e) * q, 1e-300))
-                ev[:, pos] = np.where(up, esc, contained)
-        n_a = len(table.slots[k].side_a)
-        code = table.target_code[k]
-        for j in np.flatnonzero(code != -3):
-            c = code[j]
-            out[at, j] = ev[:, c] if c >= 0 else (ev[:, :n_a].mean(axis=1) if c == -1 else ev[:, n_a:].mean(axis=1))
+    at = np.flatnonzero(table.can_escalate[hs])
+    if at.size == 0:
+        return out
+    rows, slots = hr[at], hs[at]
+    with np.errstate(divide="ignore"):
+        ev = _side_llrs(table, slots, base[rows, slots], escalated[rows, slots])
+    for k in np.unique(slots):
+        mine = slots == k
+        _credit_targets(out, at[mine], ev[mine][:, :len(table.sides[k])], table.credit[k])
     return out
+
+
+def _side_llrs(table: CrisisTable, slots: np.ndarray, base: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """(h, max sides) log LR about each side of the hits' ``slots`` with escalation risk ``base``,
+    escalated where ``up`` (side_evidence), all hits at once. Slots with fewer sides are padded
+    with sides that never escalate (Q's factor 1: the product is unchanged, exactly)."""
+    e_s, e_e = propensities(table, base / table.norm[slots])
+    prior = table.side_prior[slots]
+    free = 1.0 - (prior * e_s[:, None] + (1.0 - prior) * e_e[:, None])  # (h, sides): P(that side holds back)
+    free[~table.side_real[slots]] = 1.0
+    contained = np.log1p(-np.minimum(e_s, 1 - 1e-12)) - np.log1p(-np.minimum(e_e, 1 - 1e-12))
+    others = table.other_sides  # (sides, sides - 1): each side's other sides in order
+    q = free[:, others[:, 0]]
+    for c in range(1, others.shape[1]):
+        q = q * free[:, others[:, c]]
+    esc = (np.log(np.maximum(1.0 - (1.0 - e_s)[:, None] * q, 1e-300))
+           - np.log(np.maximum(1.0 - (1.0 - e_e)[:, None] * q, 1e-300)))
+    return np.where(up[:, None], esc, contained[:, None])
+
+
+def _credit_targets(out: np.ndarray, at: np.ndarray, ev: np.ndarray, credit) -> None:
+    """out[at, j] = the evidence about target j: its side's column of ``ev``, or the mean of side
+    a's or side b's columns for a bloc credited for its members (CrisisTable.credit)."""
+    direct, columns, n_a, mean_a, mean_b = credit
+    if direct.size:
+        out[at[:, None], direct[None, :]] = ev[:, columns]
+    if mean_a.size:
+        out[at[:, None], mean_a[None, :]] = ev[:, :n_a].mean(axis=1)[:, None]
+    if mean_b.size:
+        out[at[:, None], mean_b[None, :]] = ev[:, n_a:].mean(axis=1)[:, None]
 
 
 def _log_slot(world, slot, where, on, k, step, damp, managed, p, u, p_esc, cover, u_escalation, escalated, reasons, assisted):

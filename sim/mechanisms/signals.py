@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.state import State
+from sim.mechanisms import dynamics as dyn
 from sim.numerics import kernels
 
 
@@ -26,6 +27,7 @@ class Signals:
         self.logit_bounds = logit_bounds
         self._weights: dict[tuple, np.ndarray] = {}  # weight matrices, cached by (senders, observers)
         self._pairs: dict[int, tuple] = {}  # non-zero pairs of each weight matrix emitted
+        self._sender_cache: dict[tuple, tuple] = {}  # per-sender pairs of act(), by (senders, observers)
 
     def emit(self, rows, senders, observers, cost, hostile: bool = False, evidence=None) -> None:
         """A public act by ``senders`` seen by ``observers`` (all actors if None)."""
@@ -38,14 +40,42 @@ class Signals:
         """Each of ``senders`` chooses a conciliatory act of ``cost`` by its type (``seeker``,
         (R, n) bool) with its uniform in ``u`` (k, len(senders)); observers read each sender's
         choice, taken or refused, by its likelihood ratio. Returns (k,) whether all took it."""
+        seen = None if observers is None else tuple(observers)
+        return self.act_each(rows, senders, [seen] * len(senders), cost, u, seeker)
+
+    def act_each(self, rows, senders, observers, cost, u, seeker) -> np.ndarray:
+        """:meth:`act` with each sender seen by its own observers (``observers[k]``, None: all).
+
+        A channel's members act every month, so the choices and their reading run in one
+        compiled loop (kernels.choice_pairs: a replicate's beliefs are fetched once for all
+        senders) on probabilities and log likelihood ratios computed once per distinct cost;
+        :func:`act_reference` is the same in numpy."""
         rows = np.asarray(rows)
-        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
         all_taken = np.ones(rows.size, dtype=bool)
-        for k, s in enumerate(senders):
-            taken = u[:, k] < self.choice.probability(cost, seeker[rows, s])
-            all_taken &= taken
-            self.read_choice(rows, s, observers, cost, taken)
+        if rows.size == 0:
+            return all_taken
+        cost = np.ascontiguousarray(np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,)))
+        p_seeker, p_expansionist, llr_taken, llr_refused = self.choice.act_tables(cost)
+        starts, pairs, w = self._sender_pairs(tuple(senders), tuple(None if o is None else tuple(o) for o in observers))
+        d = self.spec.dynamics
+        kernels.choice_pairs(self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1),
+                             rows.astype(np.int64, copy=False), rows.size == self.R, seeker,
+                             np.asarray(senders, dtype=np.int64), np.ascontiguousarray(u, dtype=np.float64), p_seeker,
+                             p_expansionist, llr_taken, llr_refused, cost, starts, pairs, w, d.reassurance, d.spiral_bias,
+                             *self.logit_bounds, all_taken)
         return all_taken
+
+    def _sender_pairs(self, senders: tuple, observers: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each sender's non-zero (observer, target) pairs of its signal weights (seen by
+        ``observers[k]``), concatenated: (starts, flat pair indices, weights), cached."""
+        key = (senders, observers)
+        if key not in self._sender_cache:
+            flats = [self.weights((s,), o).ravel() for s, o in zip(senders, observers)]
+            pairs = [np.flatnonzero(f) for f in flats]
+            starts = np.cumsum([0] + [p.size for p in pairs]).astype(np.int64)
+            self._sender_cache[key] = (starts, np.concatenate(pairs).astype(np.int64),
+                                       np.concatenate([f[p] for f, p in zip(flats, pairs)]))
+        return self._sender_cache[key]
 
     def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
         """Observers read ``sender``'s choice of a conciliatory act of ``cost`` in each row: taken
@@ -106,3 +136,20 @@ class Signals:
         kernels.signal_pairs(self.state.own.reshape(self.R, -1), self.state.threat.reshape(self.R, -1),
                              rows.astype(np.int64, copy=False), rows.size == self.R, pairs, w, cost, evidence, hostile,
                              d.reassurance, d.spiral_bias, low, high)
+
+
+def act_reference(own, threat, rows, weights, cost, u, seeker_rows, choice, reassurance, spiral_bias, low, high):
+    """The numpy reference of Signals.act (in place; tests check they agree exactly): sender k,
+    a security seeker where ``seeker_rows[:, k]``, takes the act where u[:, k] < its probability
+    (``choice``: sim.mechanisms.types.ChoiceModel); observers read (cost, log LR taken) or
+    (0, log LR refused) with the (n, n) ``weights[k]``, sender after sender. Returns (k,) whether
+    every sender took it."""
+    cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (len(rows),))
+    all_taken = np.ones(len(rows), dtype=bool)
+    for k, weight in enumerate(weights):
+        taken = u[:, k] < choice.probability(cost, seeker_rows[:, k])
+        all_taken &= taken
+        evidence = np.where(taken, choice.taken(cost), choice.refused(cost))
+        dyn.apply_signal(own, threat, rows, weight, np.where(taken, cost, 0.0), evidence, False, reassurance,
+                         spiral_bias, low, high)
+    return all_taken

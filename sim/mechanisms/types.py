@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.numerics.streams import TYPES, generator
+from sim.numerics.streams import TYPES, generators
 
 
 def log_sigmoid(x):
@@ -64,9 +64,19 @@ class ChoiceModel:
         not_e = 1.0 - q * self._p(self.expansionist_value, cost)
         return np.log(np.maximum(not_s, 1e-300)) - np.log(np.maximum(not_e, 1e-300))
 
+    def act_tables(self, cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per entry of ``cost``: P(taken) by a security seeker and by an expansionist, and the
+        log LR of the act taken and refused (always open). A month's costs take a few values (a
+        structure's phase-in ramp), so the logs and exps run once per distinct cost and are
+        gathered back; each entry is exactly what the elementwise methods above give it."""
+        values, inverse = np.unique(np.asarray(cost, dtype=np.float64), return_inverse=True)
+        tables = (self._p(self.seeker_value, values), self._p(self.expansionist_value, values), self.taken(values),
+                  self.refused(values))
+        return tuple(t[inverse] for t in tables)
+
 
 def draw_types(seeds: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """(R, n) bool: True where the actor is a security seeker in that replicate; one uniform per
     actor from the replicate's own type stream, so a replicate's types depend on its seed only."""
-    u = np.stack([generator(s, TYPES).random(prior.size) for s in seeds]) if len(seeds) else np.zeros((0, prior.size))
+    u = np.stack([g.random(prior.size) for g in generators(seeds, TYPES)]) if len(seeds) else np.zeros((0, prior.size))
     return u < prior[None, :]

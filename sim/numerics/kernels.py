@@ -16,10 +16,12 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornness, same_bloc,
-                comp_index, comp_members, comp_starts):
+                comp_index, comp_members, comp_starts, neg_social32):
     """In place: forgetting of ``own`` (L_own <- keep L_own + rho L_prior), then one
     Friedkin-Johnsen step into ``social`` (pooling the previous month's social views of bloc
-    peers), then composites' rows as the mean of their members' rows (own diagonal kept)."""
+    peers), then composites' rows as the mean of their members' rows (own diagonal kept).
+    ``neg_social32`` receives -L rounded to single precision (as numpy's negative into a float32
+    array gives it), ready for numpy's float32 exp without another pass over L."""
     R, n = own.shape[0], own.shape[1]
     n_infl = infl_rows.shape[0]
     pooled = np.empty((n_infl, n))
@@ -45,6 +47,9 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
                 if not same_bloc[a, k]:
                     social[r, i, k] = s * own[r, i, k] + (1.0 - s) * pooled[a, k]
         _composite_rows(social, r, comp_index, comp_members, comp_starts)
+        for i in range(n):
+            for j in range(n):
+                neg_social32[r, i, j] = np.float32(-social[r, i, j])
 
 
 @njit(cache=True, nogil=True)
@@ -58,47 +63,80 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     commitments. The target reads last month's postures (all threat rows before any posture).
     Then each change d = A'[i, j] - A[i, j] is read by j as evidence about i (Jervis' spiral):
     L_own[j, i] -= kappa d (1 + sigma P[j, i]) for a rise, += kappa |d| (1 - sigma P[j, i]) v for a
-    fall, v = 1 where a commitment caps A[i, j] (verified) else ``unverified``; clipped to bounds."""
+    fall, v = 1 where a commitment caps A[i, j] (verified) else ``unverified``; clipped to bounds.
+
+    One replicate at a time, in three short passes (threat, posture, reading) so that each
+    loop streams few arrays; the reading keeps the month's changes in small scratch matrices."""
     R, n = threat.shape[0], threat.shape[1]
-    one = np.float32(1.0)
+    change = np.empty((n, n))  # [i, j]: A'[i, j] - A[i, j]
+    seen = np.empty((n, n))  # [i, j]: v, how a fall of A[i, j] is believed
     for r in range(R):
-        for i in range(n):
-            for j in range(n):
-                trust[r, i, j] = one / (one + exp_neg_social[r, i, j])
-                target = trust[r, i, j] * neg_cap_mistrust[j] + base[r, i, j]
-                if irritant_active:
-                    irritant[r, i, j] *= irritant_keep
-                    target += irritant[r, i, j]
-                target += posture[r, j, i] * cap_posture[j]
-                if target > 1.0:
-                    target = 1.0
-                if i == j:
-                    target = 0.0
-                threat[r, i, j] += (target - threat[r, i, j]) * adjustment
+        _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
+                     cap_posture, adjustment, threat, posture)
         _composite_rows(threat, r, comp_index, comp_members, comp_starts)
+        _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen)
+        if posture_evidence != 0.0:
+            _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True)
+def _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
+                 cap_posture, adjustment, threat, posture):
+    """Replicate r's trust, irritant decay and threat step (threat_posture_step)."""
+    n = threat.shape[1]
+    one = np.float32(1.0)
+    for i in range(n):
+        for j in range(n):
+            t = np.float64(one / (one + exp_neg_social[r, i, j]))
+            trust[r, i, j] = t
+            target = t * neg_cap_mistrust[j] + base[r, i, j]
+            if irritant_active:
+                load = irritant[r, i, j] * irritant_keep
+                irritant[r, i, j] = load
+                target += load
+            target += posture[r, j, i] * cap_posture[j]
+            target = 1.0 if target > 1.0 else target
+            target = 0.0 if i == j else target
+            threat[r, i, j] += (target - threat[r, i, j]) * adjustment
+
+
+@njit(cache=True, nogil=True)
+def _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen):
+    """Replicate r's Richardson step (threat_posture_step); the changes and their believability
+    go to ``change`` and ``seen``."""
+    n = threat.shape[1]
+    for i in range(n):
+        k = react[i]
+        for j in range(n):
+            before = posture[r, i, j]
+            push = threat[r, i, j] * k
+            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j]
+            a = 1.0 if a > 1.0 else a
+            v = unverified
+            if ceiling_active:
+                cap = ceiling[r, i, j]
+                a = cap if a > cap else a
+                v = 1.0 if cap < 1.0 else unverified
+            seen[i, j] = v
+            change[i, j] = a - before
+            posture[r, i, j] = a
+
+
+@njit(cache=True, nogil=True)
+def _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high):
+    """Replicate r: each target j reads the change of i's posture towards it (threat_posture_step)."""
+    n = threat.shape[1]
+    for j in range(n):
         for i in range(n):
-            k = react[i]
-            for j in range(n):
-                push = threat[r, i, j] * k
-                a = posture[r, i, j] * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j]
-                if a > 1.0:
-                    a = 1.0
-                if ceiling_active and a > ceiling[r, i, j]:
-                    a = ceiling[r, i, j]
-                change = a - posture[r, i, j]
-                posture[r, i, j] = a
-                if posture_evidence != 0.0 and change != 0.0 and i != j:
-                    fear = spiral_bias * threat[r, j, i]
-                    if change > 0.0:
-                        o = own[r, j, i] - posture_evidence * change * (1.0 + fear)
-                    else:
-                        seen = 1.0 if (ceiling_active and ceiling[r, i, j] < 1.0) else unverified
-                        o = own[r, j, i] - posture_evidence * change * (1.0 - fear) * seen
-                    if o < low:
-                        o = low
-                    if o > high:
-                        o = high
-                    own[r, j, i] = o
+            d = change[i, j]
+            if d != 0.0 and i != j:
+                fear = spiral_bias * threat[r, j, i]
+                x = posture_evidence * d
+                delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * seen[i, j]
+                o = own[r, j, i] - delta
+                o = low if o < low else o
+                o = high if o > high else o
+                own[r, j, i] = o
 
 
 @njit(cache=True, nogil=True)
@@ -132,39 +170,87 @@ def signal_pairs(own, threat, rows, all_rows, pairs, weights, cost, evidence, ho
     count = own.shape[0] if all_rows else rows.shape[0]
     for q in range(count):
         r = q if all_rows else rows[q]
-        c = cost[q]
-        e = evidence[q]
-        for p in range(pairs.shape[0]):
-            idx = pairs[p]
-            w = weights[p]
-            t = threat[r, idx]
-            discount = 1.0 - spiral_bias * t
-            if e > 0.0:
-                new_own = own[r, idx] + e * w * discount
-            else:
-                new_own = own[r, idx] + e * w
-            if hostile:
-                t = t + reassurance * c * w
-                if t > 1.0:
-                    t = 1.0
-            else:
-                t = t - reassurance * c * w * discount
-                if t < 0.0:
-                    t = 0.0
-            if new_own < low:
-                new_own = low
-            if new_own > high:
-                new_own = high
-            own[r, idx] = new_own
-            threat[r, idx] = t
+        _read_act(own, threat, r, pairs, weights, 0, pairs.shape[0], cost[q], evidence[q], hostile, reassurance,
+                  spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True)
+def choice_pairs(own, threat, rows, all_rows, seeker, senders, u, p_seeker, p_expansionist, llr_taken, llr_refused,
+                 cost, starts, pairs, weights, reassurance, spiral_bias, low, high, all_taken):
+    """Each of ``senders`` chooses a conciliatory act by its type, and its observers read the
+    choice (sim/mechanisms/signals.py, Signals.act), for every listed replicate in one call.
+
+    Sender k takes the act in listed replicate q if u[q, k] < p, p = ``p_seeker[q]`` if it is a
+    security seeker there (``seeker`` (R, n)) else ``p_expansionist[q]``; observers then read
+    (cost, ``llr_taken``) or (0, ``llr_refused``) on its pairs[starts[k]:starts[k + 1]], as
+    signal_pairs does. Probabilities and log likelihood ratios come precomputed (numpy's
+    transcendental functions), so this loop only compares and selects. Senders are read in
+    order within a replicate, as one signal_pairs call per sender would. ``all_taken[q]`` is
+    cleared where any sender refused."""
+    count = own.shape[0] if all_rows else rows.shape[0]
+    for q in range(count):
+        r = q if all_rows else rows[q]
+        for k in range(senders.shape[0]):
+            taken = u[q, k] < (p_seeker[q] if seeker[r, senders[k]] else p_expansionist[q])
+            if not taken:
+                all_taken[q] = False
+            _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[q] if taken else 0.0,
+                      llr_taken[q] if taken else llr_refused[q], False, reassurance, spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _read_act(own, threat, r, pairs, weights, lo, hi, c, e, hostile, reassurance, spiral_bias, low, high):
+    """One act with cost ``c`` and log likelihood ratio ``e`` read on pairs[lo:hi] of replicate r
+    (the update signal_pairs documents)."""
+    for p in range(lo, hi):
+        idx = pairs[p]
+        w = weights[p]
+        t = threat[r, idx]
+        discount = 1.0 - spiral_bias * t
+        if e > 0.0:
+            new_own = own[r, idx] + e * w * discount
+        else:
+            new_own = own[r, idx] + e * w
+        if hostile:
+            t = t + reassurance * c * w
+            if t > 1.0:
+                t = 1.0
+        else:
+            t = t - reassurance * c * w * discount
+            if t < 0.0:
+                t = 0.0
+        if new_own < low:
+            new_own = low
+        if new_own > high:
+            new_own = high
+        own[r, idx] = new_own
+        threat[r, idx] = t
 
 
 @njit(cache=True, nogil=True)
 def segment_means(values, index, starts, slots, scale, out):
     """out[r, slots[g]] += scale[g] * sum of values[r, index[starts[g]:starts[g + 1]]] for each
-    segment g in order (crisis tension: a slot's one or two means over threat pairs)."""
+    segment g in order (crisis tension: a slot's one or two means over threat pairs).
+
+    Four replicates at a time, each with its own running sum (the same additions in the same
+    order as one at a time): a single sum is a chain of dependent additions, four overlap."""
     R = values.shape[0]
-    for r in range(R):
+    r = 0
+    while r + 4 <= R:
+        for g in range(slots.shape[0]):
+            a0 = a1 = a2 = a3 = 0.0
+            for t in range(starts[g], starts[g + 1]):
+                x = index[t]
+                a0 += values[r, x]
+                a1 += values[r + 1, x]
+                a2 += values[r + 2, x]
+                a3 += values[r + 3, x]
+            out[r, slots[g]] += scale[g] * a0
+            out[r + 1, slots[g]] += scale[g] * a1
+            out[r + 2, slots[g]] += scale[g] * a2
+            out[r + 3, slots[g]] += scale[g] * a3
+        r += 4
+    for r in range(r, R):
         for g in range(slots.shape[0]):
             acc = 0.0
             for t in range(starts[g], starts[g + 1]):
@@ -256,18 +342,36 @@ def column_means(trust, threat, posture, source, index, starts, out):
 @njit(cache=True, nogil=True)
 def brier(trust, seeker, mask, out):
     """out[r] = mean over the pairs where ``mask`` of (T[r, i, j] - seeker[r, j])^2: the Brier
-    score of trust as a forecast of the target's type (outcome belief_error)."""
+    score of trust as a forecast of the target's type (outcome belief_error).
+
+    Four replicates at a time, each summing its pairs in the same order (as segment_means)."""
     R, n = trust.shape[0], trust.shape[1]
-    count = 0
-    for i in range(n):
-        for j in range(n):
-            if mask[i, j]:
-                count += 1
-    for r in range(R):
+    pairs = np.flatnonzero(mask.ravel())  # row-major, the order of the sum
+    count = pairs.shape[0]
+    flat = trust.reshape(R, n * n)
+    r = 0
+    while r + 4 <= R:
+        a0 = a1 = a2 = a3 = 0.0
+        for p in range(count):
+            x = pairs[p]
+            j = x % n
+            d0 = flat[r, x] - (1.0 if seeker[r, j] else 0.0)
+            d1 = flat[r + 1, x] - (1.0 if seeker[r + 1, j] else 0.0)
+            d2 = flat[r + 2, x] - (1.0 if seeker[r + 2, j] else 0.0)
+            d3 = flat[r + 3, x] - (1.0 if seeker[r + 3, j] else 0.0)
+            a0 += d0 * d0
+            a1 += d1 * d1
+            a2 += d2 * d2
+            a3 += d3 * d3
+        out[r] = a0 / count
+        out[r + 1] = a1 / count
+        out[r + 2] = a2 / count
+        out[r + 3] = a3 / count
+        r += 4
+    for r in range(r, R):
         acc = 0.0
-        for i in range(n):
-            for j in range(n):
-                if mask[i, j]:
-                    d = trust[r, i, j] - (1.0 if seeker[r, j] else 0.0)
-                    acc += d * d
+        for p in range(count):
+            x = pairs[p]
+            d = flat[r, x] - (1.0 if seeker[r, x % n] else 0.0)
+            acc += d * d
         out[r] = acc / count

@@ -101,9 +101,7 @@ class Channel(Effect):
         if rows.size == 0 or self.contact_cost <= 0:
             return
         cost = self.contact_cost * strength[rows]
-        for k, (m, observers) in enumerate(zip(self.members, self._observers(world))):
-            if observers:
-                world.act(rows, (m,), observers, cost, draws[rows, 1 + k:2 + k])
+        world.act_each(rows, self.members, self._observers(world), cost, draws[rows, 1:])
 
     def _observers(self, world) -> list[tuple[int, ...]]:
         """Per member, the covered actors outside its group (computed once per channel and roster)."""

@@ -1,0 +1,206 @@
+"""Compiled kernels against their numpy references: each must give exactly the same numbers
+(the speed work keeps every replicate bit-identical), on states pushed away from equilibrium so
+that every branch (bounds, signs, diagonal, caps) is exercised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.mechanisms.signals import act_reference
+from sim.model import EurosecModel
+
+
+@pytest.fixture(scope="module")
+def moved_model():
+    """Five replicates a year into a run with a channel (members acting every month)."""
+    model = EurosecModel(rng=7, replicates=5, scenario="baseline_2010", options="nrc", record_events=False)
+    return model.run(12)
+
+
+def _randomised_state(model, seed: int) -> None:
+    eng, rng = model.engine, np.random.default_rng(seed)
+    s = eng.state
+    low, high = eng.logit_bounds
+    s.threat[:] = rng.uniform(0.0, 1.0, s.threat.shape)
+    s.own[:] = rng.uniform(low, high, s.own.shape)
+    s.own[:, :, ::4] = high  # some pairs at the bounds, so that clipping is exercised
+    s.own[:, :, 1::5] = low
+
+
+@pytest.mark.parametrize("rows", [None, [0, 2, 3]])
+def test_compiled_choices_equal_the_numpy_reference(moved_model, rows):
+    """Signals.act_each (kernels.choice_pairs with tables per distinct cost) computes exactly
+    act_reference: each sender's choice by type, then its reading, sender after sender."""
+    model = moved_model
+    eng, d = model.engine, model.spec.dynamics
+    _randomised_state(model, 3)
+    rng = np.random.default_rng(4)
+    rows = np.arange(eng.R) if rows is None else np.array(rows)
+    senders = (0, 5, 9, 5)  # a sender twice: its second act reads the state its first one left
+    observers = [None, (0, 1, 2, 3, 9), (), None]
+    cost = rng.choice([0.0, 0.2, 0.45, 0.45, 0.9], rows.size)  # repeated costs, as a phase-in ramp gives
+    u = rng.uniform(0.0, 1.0, (rows.size, len(senders)))
+    u[0] = 0.0  # all taken in the first row
+    s = eng.state
+    before = s.own.copy()
+    own, threat = s.own.copy(), s.threat.copy()
+    weights = [eng.signal_weights((k,), o) for k, o in zip(senders, observers)]
+    expected = act_reference(own, threat, rows, weights, cost, u, s.seeker[rows][:, list(senders)], eng.choice,
+                             d.reassurance, d.spiral_bias, *eng.logit_bounds)
+    taken = eng.act_each(rows, senders, observers, cost, u)
+    np.testing.assert_array_equal(taken, expected)
+    assert taken[0] and not taken.all() and not np.array_equal(own, before)
+    np.testing.assert_array_equal(s.own, own)
+    np.testing.assert_array_equal(s.threat, threat)
+
+
+def test_act_with_shared_observers_equals_act_each(moved_model):
+    """act (one observer set for all senders) is act_each with that set repeated."""
+    model = moved_model
+    eng = model.engine
+    rng = np.random.default_rng(5)
+    u = rng.uniform(0.0, 1.0, (eng.R, 2))
+    _randomised_state(model, 6)
+    first = eng.act(np.arange(eng.R), (0, 5), (1, 2, 3), 0.3, u)
+    own, threat = eng.state.own.copy(), eng.state.threat.copy()
+    _randomised_state(model, 6)
+    second = eng.act_each(np.arange(eng.R), (0, 5), [(1, 2, 3), (1, 2, 3)], 0.3, u)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(eng.state.own, own)
+    np.testing.assert_array_equal(eng.state.threat, threat)
+
+
+@pytest.mark.parametrize("R", [1, 4, 7])
+def test_threat_posture_step_equals_its_one_pass_reference(moved_model, R):
+    """kernels.threat_posture_step (three passes per replicate) equals the single-pass loop it
+    replaced, threat_posture_reference, with irritants decaying, caps binding and the spiral on or off."""
+    from sim.numerics import kernels
+
+    model = moved_model
+    eng, d = model.engine, model.spec.dynamics
+    rng = np.random.default_rng(8)
+    s, k = eng.state, eng.beliefs.constants
+    n = eng.n
+    take = np.arange(R) % eng.R
+    base = s.irritant_floor[take] + k["cT"]
+    exp_neg = np.exp(-rng.uniform(-4, 4, (R, n, n))).astype(np.float32)
+    ceiling = np.where(rng.uniform(size=(R, n, n)) < 0.3, rng.uniform(0.0, 0.5, (R, n, n)), 1.0)
+    for active, evidence in ((True, d.posture_evidence), (False, 0.0), (False, d.posture_evidence)):
+        state = {name: rng.uniform(0.0, 1.0, (R, n, n)) for name in ("trust", "irritant", "threat", "posture", "grievance")}
+        state["own"] = rng.uniform(*eng.logit_bounds, (R, n, n))
+        results = []
+        for kernel in (kernels.threat_posture_step, threat_posture_reference):
+            st = {name: a.copy() for name, a in state.items()}
+            kernel(exp_neg, st["trust"], base, st["irritant"], 1.0 - d.irritant_decay, active, k["neg_cT"], k["cA"],
+                   d.threat_adjustment, st["threat"], st["posture"], k["react"], d.posture_fatigue, st["grievance"],
+                   ceiling, active, k["comp_index"], k["comp_members"], k["comp_starts"], st["own"], evidence,
+                   d.spiral_bias, d.unverified_reading, *eng.logit_bounds)
+            results.append(st)
+        for name in state:
+            np.testing.assert_array_equal(results[0][name], results[1][name], err_msg=name)
+
+
+def threat_posture_reference(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
+                             cap_posture, adjustment, threat, posture, react, fatigue, grievance, ceiling,
+                             ceiling_active, comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias,
+                             unverified, low, high):
+    """The monthly threat and posture step written as one loop per replicate, element by element
+    (the compiled kernel before it was split into passes), in plain Python."""
+    R, n = threat.shape[0], threat.shape[1]
+    one = np.float32(1.0)
+    for r in range(R):
+        for i in range(n):
+            for j in range(n):
+                trust[r, i, j] = one / (one + exp_neg_social[r, i, j])
+                target = trust[r, i, j] * neg_cap_mistrust[j] + base[r, i, j]
+                if irritant_active:
+                    irritant[r, i, j] *= irritant_keep
+                    target += irritant[r, i, j]
+                target += posture[r, j, i] * cap_posture[j]
+                target = min(target, 1.0) if i != j else 0.0
+                threat[r, i, j] += (target - threat[r, i, j]) * adjustment
+        for c, row in enumerate(comp_index):
+            members = comp_members[comp_starts[c]:comp_starts[c + 1]]
+            acc = np.zeros(n)
+            for m in members:
+                acc += threat[r, m]
+            keep = threat[r, row, row]
+            threat[r, row] = acc / len(members)
+            threat[r, row, row] = keep
+        for i in range(n):
+            for j in range(n):
+                push = threat[r, i, j] * react[i]
+                a = min(posture[r, i, j] * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j], 1.0)
+                if ceiling_active:
+                    a = min(a, ceiling[r, i, j])
+                change = a - posture[r, i, j]
+                posture[r, i, j] = a
+                if posture_evidence != 0.0 and change != 0.0 and i != j:
+                    fear = spiral_bias * threat[r, j, i]
+                    if change > 0.0:
+                        o = own[r, j, i] - posture_evidence * change * (1.0 + fear)
+                    else:
+                        seen = 1.0 if (ceiling_active and ceiling[r, i, j] < 1.0) else unverified
+                        o = own[r, j, i] - posture_evidence * change * (1.0 - fear) * seen
+                    own[r, j, i] = min(max(o, low), high)
+
+
+@pytest.mark.parametrize("R", [1, 3, 4, 9])
+def test_crisis_tension_and_brier_equal_their_plain_sums(moved_model, R):
+    """segment_means and brier (four replicates summed side by side) give each replicate exactly
+    the plain in-order sum: crisis tension per slot, the Brier score of trust against the types."""
+    from sim.numerics import kernels
+    from sim.output.outcomes import _leaf_mask
+
+    eng = moved_model.engine
+    rng = np.random.default_rng(9)
+    n = eng.n
+    threat = rng.uniform(0.0, 1.0, (R, n * n))
+    table = eng.crises.table
+    seg = table._segments
+    tension = np.zeros((R, table.size))
+    kernels.segment_means(threat, seg.index, seg.bounds, seg.segment_slots, seg.scale, tension)
+    expected = np.zeros((R, table.size))
+    for r in range(R):
+        for g, slot in enumerate(seg.segment_slots):
+            acc = 0.0
+            for x in seg.index[seg.bounds[g]:seg.bounds[g + 1]]:
+                acc += threat[r, x]
+            expected[r, slot] += seg.scale[g] * acc
+    np.testing.assert_array_equal(tension, expected)
+    assert np.allclose(tension, table.tension(threat.reshape(R, n, n)))
+
+    trust = rng.uniform(0.0, 1.0, (R, n, n))
+    seeker = rng.uniform(size=(R, n)) < 0.5
+    mask = _leaf_mask(moved_model.spec)
+    score = np.empty(R)
+    kernels.brier(trust, seeker, mask, score)
+    plain = np.empty(R)
+    for r in range(R):
+        acc = 0.0
+        for i, j in zip(*np.nonzero(mask)):
+            d = trust[r, i, j] - float(seeker[r, j])
+            acc += d * d
+        plain[r] = acc / mask.sum()
+    np.testing.assert_array_equal(score, plain)
+
+
+def test_social_step_hands_over_minus_l_in_single_precision(moved_model):
+    """social_step's float32 output is exactly numpy's negative of the new L into float32 (the
+    pass it replaces before the float32 exp), extremes included."""
+    from sim.numerics import kernels
+
+    eng = moved_model.engine
+    k = eng.beliefs.constants
+    rng = np.random.default_rng(10)
+    own = rng.normal(0.0, 5.0, (3, eng.n, eng.n))
+    own[0, 0, :4] = [1e-46, -1e-46, 1e300, -0.0]
+    social = rng.normal(0.0, 5.0, own.shape)
+    out = np.empty(own.shape, dtype=np.float32)
+    kernels.social_step(own, k["rho_prior"], k["keep"], social, k["infl_rows"], k["infl_weights"], k["stubbornness"],
+                        k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"], out)
+    expected = np.empty(own.shape, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        np.negative(social, out=expected)
+    assert out.tobytes() == expected.tobytes()

@@ -1,0 +1,42 @@
+"""The replicate streams built for a whole batch at once are numpy's own streams, draw for draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.numerics.streams import (
+    CRISIS,
+    MOVE_ATTEMPTS,
+    MOVE_MONTHLY,
+    TYPES,
+    generator,
+    generators,
+    replicate_seeds,
+    seed_states,
+)
+
+
+@pytest.mark.parametrize("purpose,name", [(CRISIS, ""), (MOVE_ATTEMPTS, "nrc"), (MOVE_MONTHLY, "grit"), (TYPES, "")])
+def test_batch_generators_equal_numpy_seed_sequences(purpose, name):
+    rng = np.random.default_rng(1)
+    seeds = np.concatenate([[0, 1, 2**32 - 1, 2**32, 2**63 - 1], rng.integers(0, 2**63 - 1, 40), rng.integers(0, 2**32, 20)])
+    batch = generators(seeds, purpose, name)
+    for seed, g in zip(seeds, batch):
+        np.testing.assert_array_equal(g.random((3, 4)), generator(int(seed), purpose, name).random((3, 4)))
+
+
+def test_seed_states_are_numpy_generate_state():
+    seeds = [0, 7, 2**40 + 3]
+    expected = [np.random.SeedSequence(s, spawn_key=(2, 12345)).generate_state(4, np.uint64) for s in seeds]
+    np.testing.assert_array_equal(seed_states(seeds, (2, 12345)), np.array(expected))
+    with pytest.raises(ValueError, match="32 bits"):
+        seed_states(seeds, (2**32,))
+
+
+@pytest.mark.parametrize("master", [0, 1, 42, 2**32 - 1, 2**32, 2**63 - 1])
+def test_replicate_seeds_are_hashed_as_numpy_does(master):
+    expected = [master] + [int(np.random.SeedSequence([master, r]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+                           for r in range(1, 50)]
+    np.testing.assert_array_equal(replicate_seeds(master, 50), np.array(expected, dtype=np.int64))
+    assert list(replicate_seeds(master, 1)) == [master]

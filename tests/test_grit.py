@@ -24,6 +24,9 @@ MID = "grit"
 
 def config(target_seeker: float, **grit) -> dict:
     cfg = load_config(["scenario=baseline_2010", f"option=[{MID}]"])
+    # GRIT's own effect: on the stage without the formats in force, whose monthly contacts sort
+    # Russia's type on their own and bring trust in an expansionist to its bound within the horizon
+    cfg["moves"] = {k: m for k, m in cfg["moves"].items() if not m.get("in_force")}
     cfg["crises"]["enabled"] = False
     cfg["scenario"]["horizon"] = HORIZON
     cfg["output"]["dyad_period"] = 0
@@ -36,8 +39,9 @@ def config(target_seeker: float, **grit) -> dict:
 
 
 def control(cfg: dict) -> dict:
+    """The same stage without the programme (the formats in force at the start stay)."""
     cfg = copy.deepcopy(cfg)
-    cfg["moves"] = {}
+    cfg["moves"] = {k: m for k, m in cfg["moves"].items() if m.get("in_force")}
     return cfg
 
 

@@ -166,7 +166,7 @@ def test_irritants_raise_russian_threat_perception_of_their_senders():
     for mid, senders in cases.items():
         cfg = accept(config(f"irritant=[{mid}]", horizon=months), *NATO_DECIDERS, "GEO", "UKR")
         control = copy.deepcopy(cfg)
-        control["moves"] = {}
+        control["moves"] = {k: m for k, m in cfg["moves"].items() if m.get("in_force")}  # the stage stays
         treated, calm = run(cfg, R), run(control, R)
         assert enacted(treated, mid).all(), mid
         load = next(e["load"] for e in cfg["moves"][mid]["effects"] if e["type"] == "irritant")
@@ -180,22 +180,35 @@ def test_irritants_raise_russian_threat_perception_of_their_senders():
 # ---------------------------------------------------------------------- August war
 def test_august_war_lowers_western_trust_in_russia():
     """The prewar_2008 scenario (irritants negotiated by the actors' own strategies, random
-    crises) with and without the scheduled war."""
+    crises) with and without the scheduled war. On average the war lowers Western trust in
+    Russia. Run by run, its evidence does so almost always; but the escalation may also suspend
+    the forums in force (the NRC, the Minsk Group, ...) for a year, and their monthly contacts,
+    which sort Russia's type (a skip is read strongly, attendance weakly and discounted by fear),
+    stop with them: with those suspensions on, the war lowers trust in about three runs of four."""
     R = 300
-    cfg = copy.deepcopy(_compose("scenario=prewar_2008"))
-    cfg["output"]["dyad_period"] = 0
-    cfg["scenario"]["horizon"] = 36
-    peace = copy.deepcopy(cfg)
-    del peace["moves"]["august_war"]
-    war, calm = run(cfg, R), run(peace, R)
+
+    def arms(suspension_base: float | None):
+        cfg = copy.deepcopy(_compose("scenario=prewar_2008"))
+        cfg["output"]["dyad_period"] = 0
+        cfg["scenario"]["horizon"] = 36
+        if suspension_base is not None:
+            cfg["crises"]["suspension_base"] = suspension_base
+        peace = copy.deepcopy(cfg)
+        del peace["moves"]["august_war"]
+        return run(cfg, R), run(peace, R)
+
+    war, calm = arms(None)
     assert enacted(war, "august_war").all()
     assert war.summary().query("step == @war.spec.move('august_war').start")["escalations"].min() >= 1
     for w in WEST:
         diff = war.trust(w, "RUS") - calm.trust(w, "RUS")
         assert diff.mean() < -0.01, w  # an escalation is bad news about its sides (Bayes' rule)
-        assert (diff < 0).mean() > 0.9, w
+        assert (diff < 0).mean() > 0.6, w
     # and Georgia, the other belligerent, too
     assert (war.trust("GEO", "RUS") <= calm.trust("GEO", "RUS") + 1e-12).mean() > 0.9
+    war, calm = arms(0.0)  # no forum suspended: the war's evidence alone
+    for w in WEST:
+        assert ((war.trust(w, "RUS") - calm.trust(w, "RUS")) < 0).mean() > 0.9, w
 
 
 # ---------------------------------------------------------------------- treaty track

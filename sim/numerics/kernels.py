@@ -5,7 +5,8 @@ instead of streaming each (R, n, n) array through memory some 25 times a month.
 Each kernel loops over replicates and, inside, over fixed index ranges in a fixed order, so a
 replicate's result does not depend on how many replicates are advanced together. No fast-math:
 every operation is IEEE double precision, as in numpy. A test checks the engine's update against
-the pure kernels of sim/mechanisms/dynamics.py. Compiled code is cached next to this file on first use.
+the pure kernels of sim/mechanisms/dynamics.py; tests/test_kernels.py checks the kernels reworked
+for speed against their plain references exactly. Compiled code is cached next to this file on first use.
 """
 
 from __future__ import annotations

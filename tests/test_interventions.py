@@ -112,7 +112,7 @@ def test_mesa_scenario_and_typed_seed_on_reset():
     a = EurosecModel(rng="42", scenario=Scenario())  # what a text box and SolaraViz's Reset pass
     assert a.seeds[0] == 42 and a.spec.scenario_name == EurosecModel(rng=42).spec.scenario_name
     b = EurosecModel(scenario=Scenario(rng=9, scenario="baseline_2010", dynamics__spiral_bias=0.3))
-    assert b.seeds[0] == 9 and not b.spec.moves and b.spec.dynamics.spiral_bias == 0.3
+    assert b.seeds[0] == 9 and all(m.in_force for m in b.spec.moves) and b.spec.dynamics.spiral_bias == 0.3
     with pytest.raises(ConfigError) as info:
         EurosecModel(rng="seven")
     assert info.value.key == "rng"

@@ -469,8 +469,12 @@ def sensitivity_statistic(runs: Runs, level: float) -> list[Measure]:
 
 # talk only: every act free and no structure acting on crises (a forum's crisis dampening is an
 # institution, not talk: second_forum measures it)
+# On the 2010 stage the NRC and Partnership for Peace already stand (at levels 0.3 and 0.5): the
+# option would upgrade them, so its free version would also silence their standing contacts. The
+# free forums get names of their own, so the arm adds talk and leaves the standing forums as they are.
 NRC_ZERO_COST = (("moves.nrc.cost", 0.0), ("moves.nrc.effects.*.cost", 0.0), ("moves.nrc.effects.*.contact_cost", 0.0),
-                 ("moves.nrc.effects.*.crisis_dampening", 0.0))
+                 ("moves.nrc.effects.*.crisis_dampening", 0.0), ("moves.nrc.effects.0.name", "nrc_talk"),
+                 ("moves.nrc.effects.1.name", "pfp_talk"))
 BUILDUP = {"title": "NATO build-up against Russia", "proposer": "NATO", "consent": [], "start": 1, "cost": 0.0,
            "effects": [{"type": "arming", "senders": ["NATO"], "targets": ["RUS"], "level": 0.9}]}
 THREATENED = {"from": ["RUS"], "to": ["NATO"], "value": 0.3, "why": "facts: Russia already feels threatened by NATO"}
@@ -479,7 +483,8 @@ NRC_CHANNEL = {"type": "channel", "name": "nrc", "members": ["NATO", "RUS"], "co
 
 FACTS: list[Fact] = [
     Fact("cheap_talk", "a zero-cost version of a move (the NRC with cost 0, every effect's cost and contact "
-         "cost 0, and no crisis dampening: talk alone) changes Russia's trust in NATO by less than 0.005",
+         "cost 0, and no crisis dampening: talk alone, in forums of its own beside the standing ones) changes Russia's "
+         "trust in NATO by less than 0.005",
          {"baseline": Arm(), "free": Arm(("nrc",), edits=NRC_ZERO_COST)},
          difference("free", "baseline", "trust_RUS_NATO"), "abs_below", 0.005),
     Fact("cost", "a costlier version of the same conciliatory move (the NRC at cost 0.4 vs 0.1) is agreed less "

@@ -47,6 +47,7 @@ from experiments.ensemble import (
     check_ensemble_settings,
     ensemble_schema,
     run_arm,
+    set_keys,
 )
 from sim import __version__
 from sim.app.entry import App, checked_entry
@@ -112,7 +113,7 @@ def fitted_parameters(cfg: dict) -> list[Fitted]:
 def model_series(values: dict[str, float], cfg: dict, dyads: list[tuple[str, str]]) -> pd.DataFrame:
     """Mean trust over the replicates, per dyad and survey year, for these parameter values:
     columns dyad, year, trust. The survey month is ``survey_month`` of each year."""
-    spec = compile_spec(with_values(base_config(cfg["stage"], tuple(dyads)), values))
+    spec = compile_spec(set_keys(base_config(cfg["stage"], tuple(dyads)), values))
     columns = [f"trust_{a}_{b}" for a, b in dyads]
     result = run_arm("calibration", spec, cfg["seed"], cfg["replicates"], cfg["chunk"], progress=False,
                      per_step=columns)
@@ -135,17 +136,6 @@ def base_config(stage: str, dyads: tuple[tuple[str, str], ...]) -> dict:
     """The stage's composed config recording ``dyads`` (composed once: Hydra's composition costs
     more than a run of a few hundred replicates); a fresh copy each call."""
     return json.loads(_composed(stage, dyads))
-
-
-def with_values(config: dict, values: dict[str, float]) -> dict:
-    """``config`` with each dotted key of ``values`` set (the keys are checked by ``fitted_parameters``)."""
-    for key, value in values.items():
-        node = config
-        *path, last = key.split(".")
-        for part in path:
-            node = node[part]
-        node[last] = value
-    return config
 
 
 def fit_map(joined: pd.DataFrame) -> tuple[float, dict[str, float]]:
@@ -297,7 +287,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
         res.path("calibration.json").write_text(json.dumps(report, indent=2))
         write_parquet(series, res.path("series.parquet"), meta, cfg)
         write_parquet(pd.DataFrame(history), res.path("search.parquet"), meta, cfg)
-        names = {a: arm_spec([f"scenario={cfg['stage']}"]).roster[a].name for pair in dyads for a in pair}
+        roster = compile_spec(base_config(cfg["stage"], tuple(dyads))).roster  # composed once, cached
+        names = {a: roster[a].name for pair in dyads for a in pair}
         figure(series, train, test, names).savefig(res.path("calibration.png"), dpi=150, bbox_inches="tight")
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))

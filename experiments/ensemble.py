@@ -136,14 +136,18 @@ def check_overrides(overrides, key: str = "overrides") -> None:
 
 def arm_spec(overrides: list[str], extra: dict | None = None) -> ModelSpec:
     """Compile (and so validate) an arm's config before anything runs."""
-    cfg = load_config(overrides)
-    for key, value in (extra or {}).items():
-        node = cfg
+    return compile_spec(set_keys(load_config(overrides), extra or {}))
+
+
+def set_keys(config: dict, values: dict[str, Any]) -> dict:
+    """``config`` with each dotted key of ``values`` (e.g. ``dynamics.spiral_bias``) set, in place."""
+    for key, value in values.items():
+        node = config
         *path, last = key.split(".")
         for part in path:
             node = node[part]
         node[last] = value
-    return compile_spec(cfg)
+    return config
 
 
 def run_arm(arm: str, spec: ModelSpec, master_seed: int, replicates: int, chunk: int = 500,

@@ -75,9 +75,11 @@ class Structures:
                                   book.enacted_at[rows, s.move.index] * M + s.move.index, -1) for s in defs])
         return np.where(keys.max(axis=0) >= 0, keys.argmax(axis=0), -1)
 
-    def _base(self, book, t: int) -> dict[tuple[int, int], np.ndarray]:
-        """Each structure's ramp x level in month ``t``, one structure per shared name."""
-        base = {s.key: book.strength(s.move, t) * s.level for s in self.standing}
+    def _base(self, book, t: int, ramps: dict[int, np.ndarray] | None = None) -> dict[tuple[int, int], np.ndarray]:
+        """Each structure's ramp x level in month ``t``, one structure per shared name (``ramps``:
+        each move's ramp this month by move index, when the caller has them)."""
+        ramp = ramps.__getitem__ if ramps is not None else (lambda i: book.strength(self.spec.moves[i], t))
+        base = {s.key: ramp(s.move.index) * s.level for s in self.standing}
         rows = np.arange(self.R)
         for name, defs in self._shared.items():
             active = self.active(name, rows, book)
@@ -96,9 +98,10 @@ class Structures:
         """Update every structure's strength for month ``t`` and run every effect's monthly action."""
         world.release_posture_caps()
         self._book = world.book
-        base = self._base(world.book, t)
+        ramps = {move.index: world.book.strength(move, t) for move in self.spec.moves}  # once per move
+        base = self._base(world.book, t, ramps)
         for move, stream in zip(self.spec.moves, self.streams):
-            strength = world.book.strength(move, t)
+            strength = ramps[move.index]
             draws = stream.month(t)
             col = 0
             for k, e in enumerate(move.effects):

@@ -6,7 +6,8 @@
 Every arm is validated before any runs. Writes into the Hydra output folder: summary.parquet
 (one row per arm, run and month), finals.parquet (one row per arm and run), effects.parquet
 and effects.csv (paired effect of each option on each outcome with its confidence interval,
-and the share of runs in which it was agreed), trajectories.png, forest.png, heatmap.png,
+over all runs (the option tabled) and over the runs where it was agreed, and the share of runs
+in which it was agreed), trajectories.png, forest.png, heatmap.png,
 config.yaml and metadata.json; prints the effects table.
 """
 
@@ -27,7 +28,7 @@ from omegaconf import OmegaConf
 from experiments import plots
 from experiments.ensemble import (DyadsConfig, EnsembleConfig, arm_spec, check_ensemble_settings, check_overrides,
                                   dyad_settings, ensemble_schema, resolve_workers, run_arms)
-from experiments.stats import effects_table
+from experiments.stats import AGREED_CAVEAT, effects_table
 from sim import __version__
 from sim.app.entry import App, checked_entry
 from sim.app.jobs import run_job
@@ -36,6 +37,7 @@ from sim.config import config_groups
 from sim.errors import ConfigError, check_int
 from sim.output.files import run_metadata, write_parquet, write_yaml
 from sim.output.outcomes import check_outcome_names
+from sim.results.labels import effect_text
 
 log = logging.getLogger("eurosec.compare")
 
@@ -116,6 +118,8 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     for frame in (summary, finals, dyads):
         frame["arm"] = pd.Categorical(frame["arm"], categories=list(specs))
         frame.insert(1, "scenario", cfg["stage"])
+    for col in [c for c in finals.columns if c.startswith("agreed_")]:
+        finals[col] = finals[col].astype("boolean")  # <NA> in the arms that never tabled that move
     effects = effects_table(finals, "baseline", cfg["outcomes"], cfg["level"])
     effects.insert(1, "scenario", cfg["stage"])
     # provenance as columns too (the Parquet metadata holds the full config): tables from
@@ -150,16 +154,19 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
 
 
 def format_effects(effects: pd.DataFrame, outcomes: list[str]) -> str:
+    """The effects table as printed: each option's effect when tabled (all runs) and where agreed,
+    with 95% CIs in significant digits (a small significant effect never prints as +0.000)."""
     if effects.empty:
         return "(no arms besides the baseline)"
     lines = []
     for outcome in outcomes[:4]:
         e = effects[effects["outcome"] == outcome].sort_values("effect", ascending=False)
-        lines.append(f"\nChange in final {outcome} vs baseline (paired by seed, {int(e['n'].iloc[0])} runs):")
+        lines.append(f"\nChange in final {outcome} vs baseline (paired by seed, {int(e['n'].iloc[0])} runs): "
+                     "tabled (all runs) | where agreed")
         for _, r in e.iterrows():
-            mark = "*" if r["significant"] else " "
-            lines.append(f"  {r['arm']:>18s} {r['effect']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]{mark} "
-                         f"agreed in {r['agreed_share']:.0%}")
+            lines.append(f"  {r['arm']:>18s} {effect_text(r['effect'], r['ci_low'], r['ci_high'], r['significant'])}"
+                         f" | {effect_text(r['effect_agreed'], r['ci_low_agreed'], r['ci_high_agreed'], r['significant_agreed'])}"
+                         f"  agreed in {r['agreed_share']:.0%}")
     return "\n".join(lines)
 
 
@@ -170,7 +177,8 @@ def main(cfg) -> None:
                       on_skip=lambda out_dir: pd.read_parquet(out_dir / "effects.parquet"))
     if effects is not None:
         print(format_effects(effects, container["outcomes"]))
-        print(f"\n* the 95% confidence interval excludes zero. Results in {HydraConfig.get().runtime.output_dir}")
+        print(f"\n* the 95% confidence interval excludes zero. The {AGREED_CAVEAT}.")
+        print(f"Results in {HydraConfig.get().runtime.output_dir}")
 
 def app() -> App:
     """This app as the checked entry point sees it: every value of the option and scenario

@@ -30,28 +30,59 @@ def paired_effect(arm: np.ndarray, base: np.ndarray, level: float = 0.95) -> dic
     """Mean difference arm - base over paired replicates, with its confidence interval."""
     d = np.asarray(arm, dtype=np.float64) - np.asarray(base, dtype=np.float64)
     n = d.size
-    mean = float(d.mean()) if n else math.nan
+    mean = float(d.mean()) if n else math.nan  # no pairs (an option never agreed): no effect, not 0
     se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     half = t_critical(n - 1, level) * se if n > 1 else math.nan
     return {"effect": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half, "n": n,
             "significant": bool(n > 1 and (mean - half > 0 or mean + half < 0))}
 
 
+AGREED_CAVEAT = ("where agreed: runs in which the option was agreed, each paired with the baseline run on the same "
+                 "seed; agreement is not random (it depends on the run's draws of types and crises), so this is the "
+                 "mean difference among those runs, not a causal effect of agreement")
+
+# the columns of an effects table and their dtypes, declared once (the writer casts to them)
+EFFECT_COLUMNS: dict[str, str] = {
+    "arm": "string", "outcome": "string",
+    # intention to treat: the option tabled, agreed or not, against the baseline on every seed
+    "effect": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64", "n": "int64",
+    "significant": "boolean", "arm_mean": "float64", "baseline_mean": "float64", "agreed_share": "float64",
+    # where agreed: only the runs in which the arm's move(s) were agreed, against the baseline on the same seeds
+    "effect_agreed": "float64", "se_agreed": "float64", "ci_low_agreed": "float64", "ci_high_agreed": "float64",
+    "n_agreed": "int64", "significant_agreed": "boolean",
+}
+
+
+def agreed_mask(g: pd.DataFrame, arm: str) -> pd.Series | None:
+    """Per run of one arm: whether its move was agreed (``agreed_ARM``; else every ``agreed_*``
+    column the arm has values in: all its moves agreed). None if the arm tabled no move."""
+    cols = [f"agreed_{arm}"] if f"agreed_{arm}" in g.columns else \
+        [c for c in g.columns if c.startswith("agreed_") and g[c].notna().any()]
+    if not cols:
+        return None
+    return g[cols].astype("boolean").fillna(False).all(axis=1).astype(bool)
+
+
 def effects_table(finals: pd.DataFrame, baseline: str, outcomes: list[str], level: float = 0.95) -> pd.DataFrame:
-    """One row per (arm, outcome): paired effect against ``baseline`` with CI, the arm's and the
-    baseline's means, and the share of replicates in which the arm's own move was agreed."""
+    """One row per (arm, outcome): the intention-to-treat effect (the arm's move tabled, agreed
+    or not) against ``baseline`` paired by seed, with CI, the arm's and the baseline's means and
+    the share of runs in which the arm's move was agreed; and the effect where agreed (the same
+    pairing, only over the runs where it was agreed: see ``AGREED_CAVEAT``)."""
     base = finals[finals["arm"] == baseline].set_index("replicate").sort_index()
     rows = []
-    for arm, g in finals.groupby("arm", sort=False):
+    for arm, g in finals.groupby("arm", sort=False, observed=True):
         if arm == baseline:
             continue
         g = g.set_index("replicate").sort_index()
         common = g.index.intersection(base.index)
-        agreed_cols = [c for c in g.columns if c.startswith("agreed_")]
-        agreed = float(g.loc[common, agreed_cols].all(axis=1).mean()) if agreed_cols else math.nan
+        mask = agreed_mask(g.loc[common], str(arm))
+        agreed = float(mask.mean()) if mask is not None else math.nan
+        where = common[mask.to_numpy()] if mask is not None else common[:0]
         for outcome in outcomes:
             eff = paired_effect(g.loc[common, outcome].to_numpy(), base.loc[common, outcome].to_numpy(), level)
+            sub = paired_effect(g.loc[where, outcome].to_numpy(), base.loc[where, outcome].to_numpy(), level)
             rows.append({"arm": arm, "outcome": outcome, **eff,
                          "arm_mean": float(g.loc[common, outcome].mean()),
-                         "baseline_mean": float(base.loc[common, outcome].mean()), "agreed_share": agreed})
-    return pd.DataFrame(rows)
+                         "baseline_mean": float(base.loc[common, outcome].mean()), "agreed_share": agreed,
+                         **{f"{k}_agreed": v for k, v in sub.items()}})
+    return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS)).astype(EFFECT_COLUMNS)

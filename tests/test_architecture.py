@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.output", "sim.resources"),                         # 6 recording, files, figures; budgets
     ("sim.model", "agents.actors", "agents"),                # 7 the Mesa model and its agents
     ("sim.app", "sim.run", "sim.dashboard"),                 # 8 command-line applications, the classroom dashboard
-    ("experiments",),                                        # 9 ensembles, comparisons
+    ("sim.results",),                                        # 9 loading finished results for analysts: tables, metadata, figures
+    ("experiments",),                                        # 10 ensembles, comparisons
 )
 
 

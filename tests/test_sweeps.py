@@ -17,6 +17,7 @@ import experiments.compare_options as compare_options
 import sim.run
 from sim.app.entry import App, check_jobs
 from sim.errors import ConfigError
+from sim.output.files import read_metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -233,10 +234,17 @@ def test_a_run_sweep_is_combined_resumed_and_keeps_each_runs_seed(tmp_path):
     assert first.returncode == 0, first.stderr
     finals = pd.read_parquet(sweep / "finals.parquet")
     assert len(finals) == 4 * 3 and set(finals["step"]) == {12}
-    assert set(finals["option"]) == {"[nrc]", "[solidarity]"} and set(finals["override.seed"]) == {"1", "2"}
+    assert set(finals["option"]) == {"[nrc]", "[solidarity]"} and set(finals["override.seed"]) == {1, 2}
+    # override values are numbers where they are numbers, strings otherwise (issue 13)
+    assert pd.api.types.is_integer_dtype(finals["override.seed"]) and finals["option"].dtype == "string"
     # each run keeps its own replicate seed: replicate 0 runs on the master seed
     first_runs = finals[finals["replicate"] == 0]
-    assert (first_runs["seed"].astype(str) == first_runs["override.seed"]).all()
+    assert (first_runs["seed"] == first_runs["override.seed"]).all()
+    # the combined tables keep their provenance: the sweep's jobs and each job's config
+    meta = read_metadata(sweep / "finals.parquet")
+    assert meta["metadata"]["kind"] == "sweep" and meta["metadata"]["job_kind"] == "run"
+    assert meta["metadata"]["complete"] and len(meta["metadata"]["jobs"]) == 4
+    assert {c["seed"] for c in meta["config"]["jobs"].values()} == {1, 2}
     assert len(pd.read_parquet(sweep / "summary.parquet")) == 4 * 3 * 13
     stamp = (sweep / "0" / "summary.parquet").stat().st_mtime_ns
     (sweep / "3" / "manifest.json").unlink()  # job 3 "interrupted"

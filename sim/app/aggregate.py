@@ -8,7 +8,9 @@ every file must be the one the job wrote. Then:
 - finished jobs are combined: their tables (per app: finals and effects of comparisons, finals
   from the last month and whole summaries of sim.run jobs, synergy and ordering of
   combinations) with a ``job`` column and one column per override
-  (``override.KEY`` where KEY is already a column, e.g. ``seed``);
+  (``override.KEY`` where KEY is already a column, e.g. ``seed``), numbers where every value
+  is a number; ``agreed_*`` columns as nullable booleans; each table carries the sweep's
+  provenance and every job's config in its Parquet metadata (``sim.output.read_metadata``);
 - if every planned job finished, the tables are ``NAME.parquet``; otherwise
   ``NAME.incomplete.parquet``, so a partial dataset never looks complete;
 - tables are written into a marked ``.partial-*`` folder and moved into place only when all are
@@ -29,14 +31,17 @@ import logging
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from sim import __version__
 from sim.app.folders import PARTIAL_MARK, PARTIAL_PREFIX, clean_stale_partials, writer_mark
 from sim.app.manifest import FAILURE, MANIFEST, config_hash, file_digest, inspect_job
 from sim.errors import ConfigError
+from sim.output.files import write_parquet
 
 log = logging.getLogger("eurosec.aggregate")
 
@@ -167,8 +172,21 @@ def describe(info: dict) -> str:
 
 # ------------------------------------------------------------------------------- combining
 
+def typed_overrides(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """Override columns as numbers where every value is one (``0.2`` -> 0.2, ``7`` -> 7), else
+    strings: the values come from the command line as text."""
+    for col in columns:
+        if col in df.columns:
+            try:
+                df[col] = pd.to_numeric(df[col])
+            except (ValueError, TypeError):
+                df[col] = df[col].astype("string")
+    return df
+
+
 def _combine(states: list[dict]) -> dict[str, pd.DataFrame]:
     tables: dict[str, list[pd.DataFrame]] = {}
+    swept_columns: dict[str, set[str]] = {}
     for s in states:
         if s["status"] != "finished":
             continue
@@ -179,9 +197,28 @@ def _combine(states: list[dict]) -> dict[str, pd.DataFrame]:
                 key = key.lstrip("+~")
                 # a job override named like a column (seed: the master seed vs each run's seed)
                 # gets its own column instead of overwriting the table's
-                df[f"override.{key}" if key in df.columns else key] = value
+                column = f"override.{key}" if key in df.columns else key
+                df[column] = value
+                swept_columns.setdefault(name, set()).add(column)
             tables.setdefault(name, []).append(df)
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
+    combined = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
+    for name, df in combined.items():
+        for col in [c for c in df.columns if c.startswith("agreed_")]:
+            df[col] = df[col].astype("boolean")  # <NA> where a job's arm never tabled that move
+        typed_overrides(df, sorted(swept_columns.get(name, ())))
+    return combined
+
+
+def provenance(states: list[dict], plan: dict | None, complete: bool) -> tuple[dict, dict]:
+    """Metadata and config written into every combined table (``sim.output.read_metadata``):
+    the sweep's plan and completeness, each combined job's overrides and config hash, and the
+    config of each job, by job."""
+    finished = [s for s in states if s["status"] == "finished"]
+    meta = {"eurosec_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "kind": "sweep", "job_kind": (plan or {}).get("kind"), "complete": complete,
+            "jobs": [{"job": s["job"], "overrides": s["overrides"], "config_hash": s["_manifest"].get("config_hash"),
+                      "seed": (s["_manifest"].get("config") or {}).get("seed")} for s in finished]}
+    return meta, {"jobs": {s["job"]: s["_manifest"].get("config") or {} for s in finished}}
 
 
 def _previous_tables(sweep_dir: Path) -> list[Path]:
@@ -198,8 +235,10 @@ def _previous_tables(sweep_dir: Path) -> list[Path]:
     return previous
 
 
-def write_tables(sweep_dir: Path, tables: dict[str, pd.DataFrame], complete: bool) -> dict[str, str]:
-    """Write the combined tables all or nothing; return {file name: sha256}."""
+def write_tables(sweep_dir: Path, tables: dict[str, pd.DataFrame], complete: bool,
+                 provenance: tuple[dict, dict] = ({}, {})) -> dict[str, str]:
+    """Write the combined tables all or nothing, each carrying ``provenance`` (metadata, config)
+    in its Parquet schema; return {file name: sha256}."""
     suffix = "" if complete else ".incomplete"
     clean_stale_partials(sweep_dir)
     tmp = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=sweep_dir))
@@ -209,7 +248,7 @@ def write_tables(sweep_dir: Path, tables: dict[str, pd.DataFrame], complete: boo
         written = {}
         for name, df in tables.items():
             path = tmp / f"{name}{suffix}.parquet"
-            df.to_parquet(path, compression="zstd")
+            write_parquet(df, path, *provenance)
             written[path.name] = file_digest(path)
         taken = [name for name in written if (sweep_dir / name).exists()]
         if taken:  # our earlier tables were removed above: a file of that name is someone else's
@@ -246,7 +285,7 @@ def aggregate(sweep_dir: Path) -> dict:
         path.unlink()
     try:
         tables = _combine(states)
-        report["tables"] = write_tables(sweep_dir, tables, complete)
+        report["tables"] = write_tables(sweep_dir, tables, complete, provenance(states, inspected["plan"], complete))
     except (AggregateError, OSError) as err:
         report["state"] = f"failed: {err}"
         try:

@@ -8,7 +8,7 @@ Every arm is validated before any runs. Writes into the Hydra output folder: sum
 and effects.csv (paired effect of each option on each outcome with its confidence interval,
 over all runs (the option tabled) and over the runs where it was agreed, and the share of runs
 in which it was agreed), trajectories.png, forest.png, heatmap.png,
-config.yaml and metadata.json; prints the effects table.
+distributions.png, config.yaml and metadata.json; prints the effects table.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def estimate(cfg: dict, specs: dict):
 
 
 RESULTS = ("summary.parquet", "finals.parquet", "dyads.parquet", "effects.parquet", "effects.csv", "config.yaml",
-           "metadata.json", "trajectories.png", "forest.png", "heatmap.png")
+           "metadata.json", "trajectories.png", "forest.png", "distributions.png", "heatmap.png")
 
 
 def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
     summary = pd.concat([r.summary[keep] for r in results], ignore_index=True)
     finals = pd.concat([r.finals for r in results], ignore_index=True)
     dyads = pd.concat([r.dyads for r in results], ignore_index=True)  # the `dyads` replicates and months
-    mean_trust = {r.arm: r.trust.mean(axis=0) for r in results}  # for the heatmap
+    mean_trust = {r.arm: r.trust.mean(axis=0) for r in results}  # final trust over all runs, for the heatmap
     seeds = results[0].summary["seed"].unique()
     del results  # the per-arm tables are copied into the combined ones: free them before writing
     for frame in (summary, finals, dyads):
@@ -130,7 +130,6 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         frame["version"] = pd.Categorical([__version__] * len(frame))
     meta = run_metadata({"seed": cfg["seed"], "scenario": {"name": cfg["stage"]}, "moves": {a: {} for a in cfg["arms"]}},
                         seeds)
-    ids = list(specs["baseline"].ids)
     best = effects[effects["outcome"] == cfg["outcomes"][0]].sort_values("effect").iloc[-1]["arm"] if len(effects) else None
     with AtomicResults(out_dir, "compare_options", cfg) as res:
         write_parquet(summary, res.path("summary.parquet"), meta, cfg)
@@ -141,14 +140,15 @@ def compare(cfg: dict, out_dir: Path) -> pd.DataFrame:
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
         shown = [c for c in ("trust_RUS_NATO", "trust_NATO_RUS", "mean_threat") if c in cfg["per_step"]] or cfg["per_step"][:3]
+        tabled = {f"options tabled (month {cfg['start']})": specs["baseline"].date(cfg["start"])} \
+            if cfg["start"] is not None else None
         plots.trajectories(summary, shown, res.path("trajectories.png"),
-                           f"{cfg['stage']}: each option alone vs baseline ({cfg['replicates']} runs each)")
+                           f"{cfg['stage']}: each option alone vs baseline ({cfg['replicates']} runs each)", tabled)
         if len(effects):
-            plots.forest(effects, cfg["outcomes"][0], res.path("forest.png"),
-                         f"Effect of each option on final {cfg['outcomes'][0].replace('_', ' ')}")
-            base_trust, best_trust = mean_trust["baseline"], mean_trust[best]
-            plots.heatmap(best_trust - base_trust, ids, res.path("heatmap.png"),
-                          f"Final trust: {best} minus baseline (mean over runs)", vmin=-0.3, vmax=0.3, cmap="RdBu")
+            plots.forest(effects, cfg["outcomes"], res.path("forest.png"))
+            plots.distributions(finals, cfg["outcomes"][0], res.path("distributions.png"))
+            plots.trust_difference(mean_trust[best] - mean_trust["baseline"], list(specs["baseline"].ids), best,
+                                   cfg["replicates"], res.path("heatmap.png"))
         res.commit()  # the manifest (file hashes) lands last: a resumed sweep skips verified jobs
     return effects
 

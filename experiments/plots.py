@@ -1,66 +1,42 @@
-"""Figures for option comparisons: trajectories with bands, a ranked forest plot of effects,
-and a heatmap of final trust between actors."""
+"""The comparison's figure files, drawn by the results API's figure functions (sim.results.plots)
+so that a saved PNG and a notebook's figure are the same: trajectories with named bands and
+dates, a forest plot of every compared outcome (tabled and where agreed), the distribution of
+final values per option, and final trust between actors, one option minus the baseline."""
 
 from __future__ import annotations
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from sim.results import plots
+from sim.results.labels import AGREED_CAVEAT
+from sim.results.metadata import actor_table, option_table
 
 
-def trajectories(summary: pd.DataFrame, columns: list[str], path, title: str = "") -> None:
-    """Mean and 95% band over replicates of each column, one line per arm."""
-    fig, axes = plt.subplots(len(columns), 1, figsize=(11, 3.2 * len(columns)), sharex=True, squeeze=False)
-    for ax, col in zip(axes[:, 0], columns):
-        for arm, g in summary.groupby("arm", sort=False):
-            stats = g.groupby("step")[col].agg(["mean", "std", "count"])
-            half = 1.96 * stats["std"] / np.sqrt(stats["count"])
-            line, = ax.plot(stats.index, stats["mean"], label=arm, lw=2.2 if arm == "baseline" else 1.2,
-                            color="black" if arm == "baseline" else None)
-            ax.fill_between(stats.index, stats["mean"] - half, stats["mean"] + half, color=line.get_color(), alpha=0.15)
-        ax.set_ylabel(col.replace("_", " "))
-        ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7, ncol=4, loc="upper left")
-    axes[0, 0].set_title(title)
-    axes[-1, 0].set_xlabel("month")
-    fig.tight_layout()
+def _names_and_labels() -> tuple[dict, dict]:
+    actors, options = actor_table(), option_table()
+    return dict(zip(actors["actor"], actors["name"])), dict(zip(options["option"], options["label"]))
+
+
+def save(fig, path) -> None:
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
-def forest(effects: pd.DataFrame, outcome: str, path, title: str = "") -> None:
-    """Arms ranked by their paired effect on ``outcome`` with 95% confidence intervals."""
-    e = effects[effects["outcome"] == outcome].sort_values("effect")
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(e) + 1.5))
-    y = np.arange(len(e))
-    colors = ["tab:green" if lo > 0 else "tab:red" if hi < 0 else "tab:gray" for lo, hi in zip(e["ci_low"], e["ci_high"])]
-    for yi, (mid, lo, hi, color) in enumerate(zip(e["effect"], e["ci_low"], e["ci_high"], colors)):
-        ax.errorbar([mid], [yi], xerr=[[mid - lo], [hi - mid]], fmt="o", color=color, ecolor=color, capsize=3)
-    labels = [f"{a}  (agreed {s:.0%})" for a, s in zip(e["arm"], e["agreed_share"])]
-    ax.set_yticks(y, labels)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"change in final {outcome.replace('_', ' ')} vs baseline (paired, 95% CI)")
-    ax.set_title(title)
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def trajectories(summary: pd.DataFrame, columns: list[str], path, title: str = "", tabled: dict | None = None) -> None:
+    names, _ = _names_and_labels()
+    save(plots.trajectories(summary, columns, names, tabled=tabled, title=title), path)
 
 
-def heatmap(trust: np.ndarray, ids: list[str], path, title: str = "", vmin: float = 0.0, vmax: float = 1.0,
-            cmap: str = "viridis") -> None:
-    """Mean final trust (observer rows, target columns)."""
-    fig, ax = plt.subplots(figsize=(9, 8))
-    im = ax.imshow(trust, vmin=vmin, vmax=vmax, cmap=cmap)
-    ax.set_xticks(range(len(ids)), ids, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(ids)), ids, fontsize=7)
-    ax.set_xlabel("target")
-    ax.set_ylabel("observer")
-    ax.set_title(title)
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def forest(effects: pd.DataFrame, outcomes: list[str], path) -> None:
+    names, labels = _names_and_labels()
+    save(plots.forest(effects, outcomes, labels, names, "both", AGREED_CAVEAT), path)
+
+
+def distributions(finals: pd.DataFrame, outcome: str, path) -> None:
+    names, labels = _names_and_labels()
+    save(plots.distributions(finals, outcome, labels, names), path)
+
+
+def trust_difference(diff, ids: list[str], arm: str, runs: int, path) -> None:
+    """Mean final trust over all runs (observer rows, target columns), ``arm`` minus the baseline."""
+    names, _ = _names_and_labels()
+    save(plots.trust_matrix(diff, ids, arm, runs, names), path)

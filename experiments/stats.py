@@ -14,6 +14,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from sim.results.labels import AGREED_CAVEAT  # noqa: F401  (re-exported: the caveat the tables carry)
+
 
 def t_critical(df: int, level: float = 0.95) -> float:
     """Two-sided Student-t critical value (Cornish-Fisher expansion; exact enough for df >= 3)."""
@@ -36,10 +38,6 @@ def paired_effect(arm: np.ndarray, base: np.ndarray, level: float = 0.95) -> dic
     return {"effect": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half, "n": n,
             "significant": bool(n > 1 and (mean - half > 0 or mean + half < 0))}
 
-
-AGREED_CAVEAT = ("where agreed: runs in which the option was agreed, each paired with the baseline run on the same "
-                 "seed; agreement is not random (it depends on the run's draws of types and crises), so this is the "
-                 "mean difference among those runs, not a causal effect of agreement")
 
 # the columns of an effects table and their dtypes, declared once (the writer casts to them)
 EFFECT_COLUMNS: dict[str, str] = {

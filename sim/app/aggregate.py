@@ -172,6 +172,12 @@ def describe(info: dict) -> str:
 
 # ------------------------------------------------------------------------------- combining
 
+def agreement_column(col: pd.Series) -> bool:
+    """An ``agreed_MOVE`` column of a finals table (True/False, None where the move was not
+    tabled), not a number such as ``agreed_share``."""
+    return str(col.name).startswith("agreed_") and (col.dtype == object or pd.api.types.is_bool_dtype(col))
+
+
 def typed_overrides(df: pd.DataFrame, columns) -> pd.DataFrame:
     """Override columns as numbers where every value is one (``0.2`` -> 0.2, ``7`` -> 7), else
     strings: the values come from the command line as text."""
@@ -203,7 +209,7 @@ def _combine(states: list[dict]) -> dict[str, pd.DataFrame]:
             tables.setdefault(name, []).append(df)
     combined = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
     for name, df in combined.items():
-        for col in [c for c in df.columns if c.startswith("agreed_")]:
+        for col in [c for c in df.columns if agreement_column(df[c])]:
             df[col] = df[col].astype("boolean")  # <NA> where a job's arm never tabled that move
         typed_overrides(df, sorted(swept_columns.get(name, ())))
     return combined

@@ -18,10 +18,6 @@ from dataclasses import field
 from pathlib import Path
 
 import hydra
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from hydra.core.config_store import ConfigStore  # noqa: E402
@@ -39,6 +35,9 @@ from sim.config import config_groups  # noqa: E402
 from sim.errors import ConfigError, check_int  # noqa: E402
 from sim.output.files import write_parquet, write_yaml  # noqa: E402
 from sim.output.outcomes import check_outcome_names  # noqa: E402
+from sim.results import plots as result_plots  # noqa: E402
+from sim.results.labels import outcome_label  # noqa: E402
+from sim.results.metadata import option_table  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
 
@@ -139,27 +138,21 @@ def run(cfg: dict, out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def synergy_heatmap(synergy: pd.DataFrame, options: list[str], outcome: str, path) -> None:
+    """The synergy matrix with the value in every cell (* where its 95% CI excludes 0), the
+    options by paper number, a labelled colorbar and the undefined diagonal in grey."""
     k = len(options)
-    m = np.full((k, k), np.nan)
+    m, marks = np.full((k, k), np.nan), np.full((k, k), "", dtype=object)
     for _, r in synergy.iterrows():
         i, j = options.index(r["a"]), options.index(r["b"])
         m[i, j] = m[j, i] = r["synergy"]
-    lim = np.nanmax(np.abs(m)) if np.isfinite(m).any() else 1.0
-    fig, ax = plt.subplots(figsize=(8, 7))
-    im = ax.imshow(m, cmap="RdBu", vmin=-lim, vmax=lim)
-    ax.set_xticks(range(k), options, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(k), options, fontsize=8)
-    for _, r in synergy.iterrows():
-        if r["significant"]:
-            i, j = options.index(r["a"]), options.index(r["b"])
-            for x, yy in ((i, j), (j, i)):
-                ax.text(x, yy, "*", ha="center", va="center", fontsize=9)
-    ax.set_title(f"Synergy of option pairs on final {outcome.replace('_', ' ')}\n"
-                 "(pair effect minus the sum of single effects; * = 95% CI excludes 0)")
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.tight_layout()
+        marks[i, j] = marks[j, i] = "*" if r["significant"] else ""
+    labels = dict(zip(*option_table()[["option", "label"]].T.to_numpy()))
+    names = [labels.get(o, o) for o in options]
+    fig = result_plots.matrix(m, names, names, f"synergy on final {outcome_label(outcome)}: the pair's effect minus "
+                              "the sum of the single effects", f"Synergy of option pairs on final {outcome} "
+                              "(* = 95% CI excludes 0)", diverging=True, marks=marks,
+                              undefined="undefined (an option with itself)")
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 @hydra.main(config_path="../configs", config_name="combinations", version_base="1.3")

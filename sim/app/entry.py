@@ -118,6 +118,20 @@ def check_jobs(app: App, argv: list[str], resources: bool = True) -> Composition
     return comp
 
 
+def app_config(app: App, overrides: list[str]) -> dict:
+    """The config one run of ``app`` gets from ``overrides`` (as on its command line), composed as
+    Hydra composes it: for calling the app's own function from Python (a notebook), e.g.
+    ``compare_options.compare(app_config(compare_options.app(), ["replicates=100"]), folder)``,
+    which validates it before running anything (so it is not validated twice here)."""
+    if any(o in ("-m", "--multirun") for o in overrides):
+        raise ConfigError("overrides", "a sweep (-m) runs through the command line", "the overrides of one run")
+    check_group_overrides(list(overrides), app.aliases)
+    comp = compose(list(overrides), app.config_name)
+    if comp is None:
+        raise ConfigError("overrides", f"{' '.join(overrides)!r} runs nothing", "the overrides of one run")
+    return comp.jobs[0].config
+
+
 def preflight(app: App, argv: list[str], job_name: str) -> tuple[Composition | None, Claim | None]:
     """Steps 1-4 of the module docstring; returns what Hydra will run and the claimed folder
     (None, None for runs that only print or that Hydra refuses itself)."""

@@ -43,6 +43,10 @@ def made(tmp_path_factory) -> Path:
                "output.narrative=false")
     run_module("experiments.combinations", f"hydra.run.dir={root / 'combinations'}", "replicates=4",
                "options=[nrc,solidarity,corfu]", "orderings=[]", "progress=false", "workers=1")
+    run_module("experiments.facts", f"hydra.run.dir={root / 'facts'}", "facts=[cheap_talk]", "replicates=4",
+               "horizon=24", "progress=false", "workers=1")
+    run_module("experiments.validation", f"hydra.run.dir={root / 'validation'}", "replicates=4", "progress=false",
+               "workers=1")
     run_module("sim.run", "-m", f"hydra.sweep.dir={root / 'sweep'}", "hydra/launcher=basic", "replicates=2",
                "scenario=baseline_2010", "scenario.horizon=12", "dynamics.spiral_bias=0.2,0.5", "seed=1,2",
                "output.narrative=false", "output.figure=false")
@@ -59,6 +63,11 @@ def test_every_kind_of_folder_loads_with_its_tables_config_and_metadata(made):
     assert run.config["scenario"]["horizon"] == 24 and run.metadata["replicate_seeds"][0] == 0
     comb = results.load(made / "combinations")
     assert comb.kind == "combinations" and len(comb.synergy) == 3
+    facts = results.load(made / "facts")
+    assert facts.kind == "facts" and list(facts.facts["fact"].astype(str)) == ["cheap_talk"]
+    assert facts.facts["verdict"].dtype == "category" and facts.config["replicates"] == 4
+    validation = results.load(made / "validation", kind="validation")
+    assert set(validation.tables) == {"validation", "trajectories"} and len(validation.validation)
     sweep = results.load(made / "sweep")
     assert sweep.kind == "sweep" and sweep.job_kind == "run" and len(sweep.config["jobs"]) == 4
     assert sorted(sweep.seed) == [1, 1, 2, 2]
@@ -70,7 +79,7 @@ def test_every_kind_of_folder_loads_with_its_tables_config_and_metadata(made):
 def test_a_missing_table_or_kind_is_named(made):
     cmp = results.load(made / "compare")
     with pytest.raises(results.ResultsError, match="has no 'events' table.*dyads, effects, finals, summary"):
-        cmp.events
+        _ = cmp.events
     with pytest.raises(results.ResultsError, match="holds results of kind 'compare_options', not 'run'"):
         results.load(made / "compare", kind="run")
     with pytest.raises(results.ResultsError, match="unknown kind 'runs'.*compare_options"):
@@ -85,7 +94,7 @@ def test_typed_columns(made):
     assert f["agreed_nrc"].dtype == "boolean"  # <NA> in the arms that never tabled nrc
     nrc = f[f["arm"] == "nrc"]
     assert nrc["agreed_nrc"].notna().all() and f.loc[f["arm"] == "baseline", "agreed_nrc"].isna().all()
-    assert ((~nrc["agreed_nrc"]) == (nrc["agreed_nrc"] == False)).all()  # noqa: E712 - ~ negates, not -1/-2
+    assert ((~nrc["agreed_nrc"]) == (nrc["agreed_nrc"] == False)).all()  # ~ negates (not -1/-2)
     e = cmp.effects
     assert e["significant"].dtype == "boolean" and e["significant_agreed"].dtype == "boolean"
     assert e["n_agreed"].dtype == "int64" and e["effect_agreed"].dtype == "float64"

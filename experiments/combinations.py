@@ -36,7 +36,7 @@ from sim.errors import ConfigError, check_int  # noqa: E402
 from sim.output.files import write_parquet, write_yaml  # noqa: E402
 from sim.output.outcomes import check_outcome_names  # noqa: E402
 from sim.results import plots as result_plots  # noqa: E402
-from sim.results.labels import outcome_label  # noqa: E402
+from sim.results.labels import effect_text, outcome_label  # noqa: E402
 from sim.results.metadata import option_table  # noqa: E402
 
 log = logging.getLogger("eurosec.combinations")
@@ -167,12 +167,11 @@ def main(cfg) -> None:
     if len(top):
         print(f"Strongest pair interactions on final {container['outcome']} ({container['replicates']} runs per arm):")
     for _, r in top.iterrows():
-        print(f"  {r['a']:>18s} + {r['b']:<18s} {r['synergy']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]"
-              f"{'*' if r['significant'] else ''}")
+        print(f"  {r['a']:>18s} + {r['b']:<18s} {effect_text(r['synergy'], r['ci_low'], r['ci_high'], r['significant'])}")
     if len(ordering):
         print(f"\nWhole scenarios vs {container['stage']}:")
         for _, r in ordering.iterrows():
-            print(f"  {r['scenario']:>18s} {r['effect']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]")
+            print(f"  {r['scenario']:>18s} {effect_text(r['effect'], r['ci_low'], r['ci_high'], r['significant'])}")
     print(f"Results in {out_dir}")
 
 

@@ -84,8 +84,8 @@ def test_a_missing_table_or_kind_is_named(made):
         results.load(made / "compare", kind="run")
     with pytest.raises(results.ResultsError, match="unknown kind 'runs'.*compare_options"):
         results.load(made / "compare", kind="runs")
-    with pytest.raises(results.ResultsError, match="no complete result folder of kind 'facts'"):
-        results.load("latest", kind="facts", root=made)
+    with pytest.raises(results.ResultsError, match="no complete result folder of kind 'calibrate'"):
+        results.load("latest", kind="calibrate", root=made)
 
 
 def test_typed_columns(made):

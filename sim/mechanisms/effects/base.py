@@ -54,6 +54,14 @@ def default_name(key: str) -> str:
     return key.removeprefix("moves.")
 
 
+def on_record(move, draws):
+    """The uniforms with which senders choose a one-off act at enactment. In a history move
+    (``history: true``) the act is on the record: every sender took it, whatever its type, so
+    observers read it taken (with its likelihood ratio) in every replicate, as they read the
+    record's hostile acts. The draws are still consumed, so no other stream shifts."""
+    return draws * 0.0 if move.history else draws
+
+
 def check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
     for name in cfg:
         if name not in allowed and name != "type":

@@ -299,9 +299,9 @@ def figure(traj: pd.DataFrame, names: dict[str, str], cfg: dict):
         ax.set_ylim(0, 1)
         ax.legend(fontsize=7, loc="lower left")
     axes[0].set_ylabel("trust, 0 (none) - 1 (full)")
-    with_overrides = f" ({', '.join(cfg['overrides'])})" if cfg.get("overrides") else ""
-    fig.suptitle(f"{cfg['replay']}{with_overrides}: mean of {cfg['replicates']} runs; dark band 95% CI of the mean, "
-                 "light band 5-95% spread across runs", fontsize=9)
+    with_overrides = f"\nwith {', '.join(cfg['overrides'])}" if cfg.get("overrides") else ""
+    fig.suptitle(f"{cfg['replay']}: mean of {cfg['replicates']} runs; dark band 95% CI of the mean, "
+                 f"light band 5-95% spread across runs{with_overrides}", fontsize=9)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig

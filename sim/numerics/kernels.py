@@ -199,6 +199,27 @@ def choice_pairs(own, threat, rows, all_rows, seeker, senders, u, p_seeker, p_ex
                       llr_taken[q] if taken else llr_refused[q], False, reassurance, spiral_bias, low, high)
 
 
+@njit(cache=True, nogil=True)
+def choice_pairs_queued(own, threat, active, seeker, senders, sender_starts, u, p_seeker, p_expansionist, llr_taken,
+                        llr_refused, cost, starts, pairs, weights, reassurance, spiral_bias, low, high):
+    """Several choice_pairs calls (the acts of a month's channels) in one pass over the replicates:
+    replicate r runs act a = 0, 1, ... where ``active[a, r]``, each act's senders
+    senders[sender_starts[a]:sender_starts[a + 1]] in order, exactly as the calls one after
+    another would (a replicate's own and threat rows are then fetched once, not once per act).
+    Per-act tables are (A, R), indexed by replicate; u is (R, total senders), the columns of act
+    a at its senders' positions; a sender's pairs are pairs[starts[k]:starts[k + 1]]. Whether all
+    senders took the act is not returned (channels do not use it)."""
+    R = own.shape[0]
+    for r in range(R):
+        for a in range(active.shape[0]):
+            if not active[a, r]:
+                continue
+            for k in range(sender_starts[a], sender_starts[a + 1]):
+                taken = u[r, k] < (p_seeker[a, r] if seeker[r, senders[k]] else p_expansionist[a, r])
+                _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[a, r] if taken else 0.0,
+                          llr_taken[a, r] if taken else llr_refused[a, r], False, reassurance, spiral_bias, low, high)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _read_act(own, threat, r, pairs, weights, lo, hi, c, e, hostile, reassurance, spiral_bias, low, high):
     """One act with cost ``c`` and log likelihood ratio ``e`` read on pairs[lo:hi] of replicate r

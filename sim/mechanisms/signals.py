@@ -94,10 +94,11 @@ class Signals:
         tables = np.zeros((5, A, R))  # p_seeker, p_expansionist, llr_taken, llr_refused, cost
         u = np.empty((R, senders.size))  # only the active rows' columns are read
         for a, (rows, _, cost, draws) in enumerate(queue):
-            active[a, rows] = True
+            at = slice(None) if rows.size == R else rows  # distinct rows: R of them are all
+            active[a, at] = True
             for t, values in enumerate((*self.choice.act_tables(cost), cost)):
-                tables[t, a, rows] = values
-            u[rows, sender_starts[a]:sender_starts[a + 1]] = draws
+                tables[t, a, at] = values
+            u[at, sender_starts[a]:sender_starts[a + 1]] = draws
         d = self.spec.dynamics
         kernels.choice_pairs_queued(self.state.own.reshape(R, -1), self.state.threat.reshape(R, -1), active,
                                     self.state.seeker, senders, sender_starts, u, *tables, starts, pairs, w,

@@ -366,21 +366,24 @@ def brier(trust, seeker, mask, out):
     """out[r] = mean over the pairs where ``mask`` of (T[r, i, j] - seeker[r, j])^2: the Brier
     score of trust as a forecast of the target's type (outcome belief_error).
 
-    Four replicates at a time, each summing its pairs in the same order (as segment_means)."""
+    Four replicates at a time, each summing its pairs in the same order (as segment_means). The
+    outcome 1 or 0 is the type converted to a number, not a branch (types are random, so a branch
+    would be mispredicted about half the time)."""
     R, n = trust.shape[0], trust.shape[1]
     pairs = np.flatnonzero(mask.ravel())  # row-major, the order of the sum
     count = pairs.shape[0]
+    target = pairs % n  # each pair's j, computed once (an integer division per pair and replicate was most of the cost)
     flat = trust.reshape(R, n * n)
     r = 0
     while r + 4 <= R:
         a0 = a1 = a2 = a3 = 0.0
         for p in range(count):
             x = pairs[p]
-            j = x % n
-            d0 = flat[r, x] - (1.0 if seeker[r, j] else 0.0)
-            d1 = flat[r + 1, x] - (1.0 if seeker[r + 1, j] else 0.0)
-            d2 = flat[r + 2, x] - (1.0 if seeker[r + 2, j] else 0.0)
-            d3 = flat[r + 3, x] - (1.0 if seeker[r + 3, j] else 0.0)
+            j = target[p]
+            d0 = flat[r, x] - np.float64(seeker[r, j])
+            d1 = flat[r + 1, x] - np.float64(seeker[r + 1, j])
+            d2 = flat[r + 2, x] - np.float64(seeker[r + 2, j])
+            d3 = flat[r + 3, x] - np.float64(seeker[r + 3, j])
             a0 += d0 * d0
             a1 += d1 * d1
             a2 += d2 * d2
@@ -393,7 +396,6 @@ def brier(trust, seeker, mask, out):
     for r in range(r, R):
         acc = 0.0
         for p in range(count):
-            x = pairs[p]
-            d = flat[r, x] - (1.0 if seeker[r, x % n] else 0.0)
+            d = flat[r, pairs[p]] - np.float64(seeker[r, target[p]])
             acc += d * d
         out[r] = acc / count

@@ -121,7 +121,8 @@ class Channel(Effect):
         if rows.size == 0 or self.contact_cost <= 0:
             return
         cost = self.contact_cost * strength[rows]
-        world.queue_act_each(rows, self.members, self._observers(world), cost, draws[rows, 1:])
+        u = draws[:, 1:] if rows.size == strength.size else draws[rows, 1:]  # every replicate: no gather
+        world.queue_act_each(rows, self.members, self._observers(world), cost, u)
 
     def _observers(self, world) -> list[tuple[int, ...]]:
         """Per member, the covered actors outside its group (computed once per channel and roster)."""

@@ -264,3 +264,22 @@ def test_members_mean_trust_equals_the_plain_expression(members):
         sub = trust[rows][:, list(members)][:, :, list(members)]
         plain = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (m * (m - 1))
         assert members_mean_trust(trust, rows, members).tobytes() == plain.tobytes()
+
+
+def test_shared_floors_equal_the_full_arrays():
+    """While no replicate's standing irritants or posture floors have changed, the monthly update
+    reads one (1, n, n) copy of each (Beliefs.floor_shared, grievance_shared); a run that reads
+    the full (R, n, n) arrays throughout gives exactly the same states, before and after a
+    history move relieves irritants and raises posture floors in some replicates."""
+    def run(shared: bool):
+        model = EurosecModel(rng=11, replicates=6, scenario="history_2008_2015", record_events=False)
+        if not shared:
+            model.engine.beliefs.floor_shared = model.engine.beliefs.grievance_shared = False
+            model.engine.beliefs._base = None
+        model.run(40)
+        return model
+
+    shared, full = run(True), run(False)
+    assert not shared.engine.beliefs.floor_shared and not shared.engine.beliefs.grievance_shared  # both changed
+    for name in ("own", "social", "trust", "threat", "posture", "grievance", "irritant_floor"):
+        np.testing.assert_array_equal(getattr(shared.engine.state, name), getattr(full.engine.state, name))

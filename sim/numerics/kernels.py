@@ -60,6 +60,8 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
     it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
     zero diagonal (``base`` = cap_j wT + standing irritants); P <- P + theta (P* - P);
+    ``base`` and ``grievance`` may be (1, n, n), shared by every replicate (one array less to
+    stream each month while no replicate has changed them);
     composites' threat rows; Richardson A <- A (1 - a - kP) + kP + a G, capped at 1 and by
     commitments. The target reads last month's postures (all threat rows before any posture).
     Then each change d = A'[i, j] - A[i, j] is read by j as evidence about i (Jervis' spiral):
@@ -86,11 +88,12 @@ def _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irrita
     """Replicate r's trust, irritant decay and threat step (threat_posture_step)."""
     n = threat.shape[1]
     one = np.float32(1.0)
+    rb = r if base.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
     for i in range(n):
         for j in range(n):
             t = np.float64(one / (one + exp_neg_social[r, i, j]))
             trust[r, i, j] = t
-            target = t * neg_cap_mistrust[j] + base[r, i, j]
+            target = t * neg_cap_mistrust[j] + base[rb, i, j]
             if irritant_active:
                 load = irritant[r, i, j] * irritant_keep
                 irritant[r, i, j] = load
@@ -106,12 +109,13 @@ def _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceilin
     """Replicate r's Richardson step (threat_posture_step); the changes and their believability
     go to ``change`` and ``seen``."""
     n = threat.shape[1]
+    rg = r if grievance.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
     for i in range(n):
         k = react[i]
         for j in range(n):
             before = posture[r, i, j]
             push = threat[r, i, j] * k
-            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j]
+            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[rg, i, j]
             a = 1.0 if a > 1.0 else a
             v = unverified
             if ceiling_active:

@@ -3,6 +3,7 @@
     python -m experiments.sensitivity                                   # = make sensitivity
     python -m experiments.sensitivity samples=64 replicates=50 options=[nrc,solidarity,no_contingency]
     python -m experiments.sensitivity method=morris samples=20
+    python -m experiments.sensitivity +ranges.negotiation.max_attempts=[2,5]   # a narrower range
     python -m experiments.sensitivity hydra.run.dir=FOLDER             # resume an interrupted run
 
 Which parameters decide each conclusion, and which conclusions are robust? The parameters named
@@ -191,9 +192,10 @@ def sampled_parameters(cfg: dict) -> list[Sampled]:
         raise ConfigError("parameters", "no parameters to sample", f"a list of keys of docs/parameters.md, e.g. {allowed}")
     if len(set(keys)) != len(keys):
         raise ConfigError("parameters", "a parameter is listed twice", allowed)
-    ranges = cfg.get("ranges") or {}
-    if not isinstance(ranges, dict):
-        raise ConfigError("ranges", f"{ranges!r} is not a mapping", "{key: [low, high]}")
+    raw = cfg.get("ranges") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError("ranges", f"{raw!r} is not a mapping", "{key: [low, high]}")
+    ranges = flat_ranges(raw)
     for key in ranges:
         if key not in keys:
             raise ConfigError(f"ranges.{key}", "a range for a parameter that is not sampled", keys)
@@ -219,8 +221,8 @@ def sampled_parameters(cfg: dict) -> list[Sampled]:
             low, high, label = float(e.low), float(e.high), e.label
         else:
             raise ConfigError(f"parameters[{k}]", f"{key!r} has no explored range declared (sim/config/schema.py: "
-                              "EXPLORED)", f"give one inside its accepted range {acc_low:g}-{acc_high:g} in ranges, "
-                              f"e.g. ranges={{{key}: [low, high]}}")
+                              "EXPLORED)", f"give one inside its accepted range {acc_low:g}-{acc_high:g}: "
+                              f"+ranges.{key}=[low,high]")
         if p.kind == "int":
             if low != int(low) or high != int(high):
                 raise ConfigError(f"ranges.{key}", f"[{low:g}, {high:g}] has non-integer ends for an integer parameter",
@@ -230,6 +232,19 @@ def sampled_parameters(cfg: dict) -> list[Sampled]:
         out.append(Sampled(str(key), low, high, p.kind, label,
                            None if str(key).startswith("moves.") else
                            (int(p.default) if p.kind == "int" else float(p.default))))
+    return out
+
+
+def flat_ranges(raw: dict, prefix: str = "") -> dict[str, Any]:
+    """``ranges`` as {dotted key: [low, high]}: nested (``+ranges.negotiation.max_attempts=[2,5]``
+    on the command line) or dotted (``{negotiation.max_attempts: [2, 5]}`` in a YAML file)."""
+    out = {}
+    for k, v in raw.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flat_ranges(v, key + "."))
+        else:
+            out[key] = v
     return out
 
 
@@ -494,31 +509,49 @@ class Chunks:
 
 # --------------------------------------------------------------------------- analysis
 
-def indices(cfg: dict, built: dict, samples: pd.DataFrame) -> pd.DataFrame:
-    """Sensitivity indices per outcome and parameter (SALib), tidy."""
+INDICES = {"sobol": (("S1", "S1_conf"), ("ST", "ST_conf")), "morris": (("mu_star", "mu_star_conf"), ("sigma", None))}
+
+
+def analyse(method: str, problem: dict, design: np.ndarray, y: np.ndarray, bootstrap: int = 1000,
+            level: float = 0.95, seed: int = 0, levels: int = 4) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """The indices of one outcome ``y`` (one value per row of ``design``, SALib's order) as
+    {index: (estimates, half-widths of the bootstrap interval)} per parameter (sobol: S1, ST;
+    morris: mu_star, sigma, the latter without interval). None if ``y`` is constant (no variance
+    to share out)."""
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
 
+    y = np.asarray(y, np.float64)
+    if np.nanstd(y) == 0:
+        return None
+    # a Generator, not the int: SALib's sobol.analyze ignores a seed of 0 (`if seed:`) and would
+    # draw the bootstrap from numpy's global state, so the intervals would not be reproducible
+    rng = np.random.default_rng(seed)
+    if method == "sobol":
+        res = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=bootstrap, conf_level=level,
+                                    seed=rng)
+    else:
+        res = morris_analyze.analyze(problem, design, y, num_resamples=bootstrap, conf_level=level, num_levels=levels,
+                                     seed=rng)
+    nan = np.full(problem["num_vars"], np.nan)
+    return {index: (np.asarray(res[index], float), nan if conf is None else np.asarray(res[conf], float))
+            for index, conf in INDICES[method]}
+
+
+def indices(cfg: dict, built: dict, samples: pd.DataFrame) -> pd.DataFrame:
+    """Sensitivity indices per outcome and parameter (SALib), tidy."""
     problem, design, params = built["problem"], built["design"], built["params"]
     rows = []
     for outcome in built["outcomes"]:
         y = samples[(samples["outcome"] == outcome.name) & (samples["point"] > 0)].sort_values("point")["estimate"]
         y = y.to_numpy(np.float64)
-        constant = bool(np.nanstd(y) == 0)
-        if cfg["method"] == "sobol":
-            names = (("S1", "S1_conf"), ("ST", "ST_conf"))
-            res = None if constant else sobol_analyze.analyze(problem, y, calc_second_order=False,
-                                                              num_resamples=cfg["bootstrap"], conf_level=cfg["level"],
-                                                              seed=cfg["seed"])
-        else:
-            names = (("mu_star", "mu_star_conf"), ("sigma", None))
-            res = None if constant else morris_analyze.analyze(problem, design, y, num_resamples=cfg["bootstrap"],
-                                                               conf_level=cfg["level"], num_levels=cfg["morris_levels"],
-                                                               seed=cfg["seed"])
+        res = analyse(cfg["method"], problem, design, y, cfg["bootstrap"], cfg["level"], cfg["seed"],
+                      cfg["morris_levels"])
+        constant = res is None
         for j, p in enumerate(params):
-            for index, conf in names:
-                est = math.nan if res is None else float(res[index][j])
-                half = math.nan if res is None or conf is None else float(res[conf][j])
+            for index, _conf in INDICES[cfg["method"]]:
+                est = math.nan if res is None else float(res[index][0][j])
+                half = math.nan if res is None else float(res[index][1][j])
                 rows.append({"outcome": outcome.name, "parameter": p.key, "parameter_label": p.label, "index": index,
                              "estimate": est, "ci_low": est - half, "ci_high": est + half,
                              "outcome_variance": float(np.var(y, ddof=1)) if len(y) > 1 else math.nan,

@@ -159,6 +159,7 @@ class PrimSettings:
     min_mass: float = 0.05
     threshold: float = 0.8
     max_boxes: int = 2
+    prune: float = 0.02
 
 
 @ensemble_schema
@@ -251,12 +252,13 @@ def flat_ranges(raw: dict, prefix: str = "") -> dict[str, Any]:
 def check_prim(cfg: dict) -> None:
     p = cfg["prim"]
     for key in p:
-        if key not in ("alpha", "min_mass", "threshold", "max_boxes"):
-            raise ConfigError(f"prim.{key}", "unknown PRIM setting", "alpha, min_mass, threshold, max_boxes")
+        if key not in ("alpha", "min_mass", "threshold", "max_boxes", "prune"):
+            raise ConfigError(f"prim.{key}", "unknown PRIM setting", "alpha, min_mass, threshold, max_boxes, prune")
     check_range("prim.alpha", p["alpha"], 0.01, 0.49)
     check_range("prim.min_mass", p["min_mass"], 0.001, 0.9)
     check_range("prim.threshold", p["threshold"], 0.0, 1.0)
     check_int("prim.max_boxes", p["max_boxes"], 1, 20)
+    check_range("prim.prune", p.get("prune", 0.02), 0.0, 1.0)
 
 
 def arm_overrides(cfg: dict) -> dict[str, list[str]]:
@@ -595,11 +597,18 @@ def discovery(cfg: dict, built: dict, samples: pd.DataFrame) -> tuple[pd.DataFra
     bounds = [(p.low, p.high) for p in params]
     rows, results = [], {}
     pr = cfg["prim"]
+    arms_of = {o.name: o.arm.split("-") for o in built["outcomes"]}
     for name, outcome, meaning, above in prim_targets(cfg["options"]):
         v = wide[outcome].to_numpy(np.float64)
         y = v > 0 if above else v <= 0
-        res = prim(X, y, [p.key for p in params], bounds, alpha=pr["alpha"], min_mass=pr["min_mass"],
-                   threshold=pr["threshold"], max_boxes=pr["max_boxes"])
+        # only the parameters that act in the outcome's arms (the treaty's ratification cost does
+        # not act in an option's arm): a box cannot restrict a parameter that cannot matter
+        acting = [j for j, p in enumerate(params)
+                  if any(_has(json.loads(built["configs"][a]), p.key) for a in arms_of[outcome])]
+        found = prim(X[:, acting], y, [params[j].key for j in acting], [bounds[j] for j in acting], alpha=pr["alpha"],
+                     min_mass=pr["min_mass"], threshold=pr["threshold"], max_boxes=pr["max_boxes"],
+                     prune_tol=pr.get("prune", 0.02))
+        res = widen(found, acting, params)
         results[name] = (res, meaning)
         if not res.boxes:  # no case (or nothing but cases): say so in the table too
             rows.append({"target": name, "meaning": meaning, "outcome": outcome, "base_rate": res.base_rate,
@@ -614,6 +623,24 @@ def discovery(cfg: dict, built: dict, samples: pd.DataFrame) -> tuple[pd.DataFra
                        "points_total": "int64", "box": "int64", "parameter": "category", "low": "float64",
                        "high": "float64", "restricted": "bool", "coverage": "float64", "density": "float64",
                        "mass": "float64", "points": "int64"}), results
+
+
+def widen(found, acting: list[int], params: list[Sampled]):
+    """PRIM's result over the acting parameters, with every parameter (the others unrestricted)."""
+    from dataclasses import replace
+
+    from experiments.prim import PrimResult
+
+    def full(box):
+        lower = [p.low for p in params]
+        upper = [p.high for p in params]
+        restricted = [False] * len(params)
+        for k, j in enumerate(acting):
+            lower[j], upper[j], restricted[j] = box.lower[k], box.upper[k], box.restricted[k]
+        return replace(box, lower=tuple(lower), upper=tuple(upper), restricted=tuple(restricted))
+
+    return PrimResult([p.key for p in params], [full(b) for b in found.boxes],
+                      [[full(b) for b in t] for t in found.trajectories], found.base_rate, found.n)
 
 
 def samples_params(built: dict) -> pd.DataFrame:
@@ -631,6 +658,42 @@ def samples_params(built: dict) -> pd.DataFrame:
         frame[p.key] = frame[p.key].astype("int64" if p.kind == "int" else "float64")
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     return frame
+
+
+def provenance(cfg: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns every table carries: stage, method, master seed, seeds per point, version."""
+    frame["stage"] = pd.Categorical([cfg["stage"]] * len(frame))
+    frame["method"] = pd.Categorical([cfg["method"]] * len(frame))
+    frame["master_seed"] = np.int64(cfg["seed"])
+    frame["replicates_per_point"] = np.int64(cfg["replicates"])
+    frame["version"] = pd.Categorical([__version__] * len(frame))
+    return frame
+
+
+def analyse_samples(cfg: dict, built: dict, samples: pd.DataFrame):
+    """Indices, conclusions and PRIM boxes (with PRIM's results for the figure) from the samples
+    table: what the run writes after simulating, and what ``analyse_folder`` recomputes."""
+    ind = provenance(cfg, indices(cfg, built, samples))
+    ind["conf_level"] = float(cfg["level"])
+    concl = provenance(cfg, conclusions(cfg, built, samples))
+    boxes, prim_results = discovery(cfg, built, samples)
+    return ind, concl, provenance(cfg, boxes), prim_results
+
+
+def analyse_folder(folder: Path | str, **prim_settings) -> dict:
+    """Recompute the indices, conclusions and PRIM boxes of a finished run from its
+    ``samples.parquet`` and ``config.yaml`` (nothing is simulated or written), e.g. with other PRIM
+    settings: ``analyse_folder(path, threshold=0.9)``. Returns the tables and PRIM's results."""
+    import yaml
+
+    folder = Path(folder)
+    cfg = yaml.safe_load((folder / "config.yaml").read_text())
+    cfg["prim"] = {**cfg["prim"], **prim_settings}
+    check_prim(cfg)
+    built = validate(cfg)
+    samples = pd.read_parquet(folder / "samples.parquet")
+    ind, concl, boxes, prim_results = analyse_samples(cfg, built, samples)
+    return {"indices": ind, "conclusions": concl, "boxes": boxes, "prim": prim_results, "built": built, "config": cfg}
 
 
 # --------------------------------------------------------------------------- the run
@@ -670,16 +733,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
     samples.insert(1, "design", pd.Categorical(np.where(samples["point"] == 0, "defaults", cfg["method"]),
                                                categories=["defaults", cfg["method"]]))
     samples = samples.sort_values(["point", "outcome"]).reset_index(drop=True)
-    ind = indices(cfg, built, samples)
-    concl = conclusions(cfg, built, samples)
-    boxes, prim_results = discovery(cfg, built, samples)
-    for frame in (samples, ind, concl, boxes):
-        frame["stage"] = pd.Categorical([cfg["stage"]] * len(frame))
-        frame["method"] = pd.Categorical([cfg["method"]] * len(frame))
-        frame["master_seed"] = np.int64(cfg["seed"])
-        frame["replicates_per_point"] = np.int64(cfg["replicates"])
-        frame["version"] = pd.Categorical([__version__] * len(frame))
-    ind["conf_level"] = float(cfg["level"])
+    provenance(cfg, samples)
+    ind, concl, boxes, prim_results = analyse_samples(cfg, built, samples)
     elapsed = time.perf_counter() - started
     report = {
         "method": cfg["method"], "samples": cfg["samples"], "points": n_points - 1, "arms": list(arm_overrides(cfg)),

@@ -86,7 +86,7 @@ def settings(**change):
            "progress": False, "method": "sobol", "samples": 2,
            "parameters": ["negotiation.max_attempts", "moves.medvedev_treaty.ratification_cost"], "ranges": {},
            "options": ["nrc"], "start": 1, "points_per_chunk": 3, "morris_levels": 4, "bootstrap": 50,
-           "prim": {"alpha": 0.05, "min_mass": 0.05, "threshold": 0.8, "max_boxes": 2}}
+           "prim": {"alpha": 0.05, "min_mass": 0.05, "threshold": 0.8, "max_boxes": 2, "prune": 0.02}}
     cfg.update(change)
     return cfg
 

@@ -89,6 +89,8 @@ PLAN = "plan.json"
 LEDGER = "ledger.json"
 # settings that do not change any result: a run resumed with other values is the same run
 NOT_RESULTS = ("progress", "workers")
+# PRIM looks for a box only where the statement holds at this many points at least
+MIN_CASES = 5
 
 
 # --------------------------------------------------------------------------- declarations
@@ -540,6 +542,47 @@ def analyse(method: str, problem: dict, design: np.ndarray, y: np.ndarray, boots
             for index, conf in INDICES[method]}
 
 
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Average ranks down each column (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
+    return rankdata(a, axis=0)
+
+
+def rank_correlations(design: np.ndarray, y: np.ndarray, bootstrap: int, level: float,
+                      seed: int, block: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spearman's rank correlation of the outcome with each parameter over the design's points,
+    with a percentile bootstrap interval: the direction in which a parameter moves a conclusion,
+    which the Sobol' indices do not give. The design's points are not independent draws (a base
+    sample's D + 2 rows of Saltelli's scheme share most columns, as a Morris trajectory's D + 1
+    steps do), so whole blocks of ``block`` consecutive points are resampled: the interval then
+    reflects the number of independent base samples, not of points. With few base samples the
+    parameters' values are correlated with each other by chance, so a correlation can belong to
+    another parameter: descriptive, read it beside S1/ST or mu*."""
+    y = np.asarray(y, np.float64)
+    n, d = design.shape
+    blocks = max(1, n // block)
+    nan = np.full(d, np.nan)
+    if n < 3 or np.nanstd(y) == 0:
+        return nan, nan, nan
+
+    def rho(idx):
+        rx, ry = _ranks(design[idx]), _ranks(y[idx])
+        rx, ry = rx - rx.mean(axis=0), ry - ry.mean()
+        den = np.sqrt((rx ** 2).sum(axis=0) * (ry ** 2).sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (rx * ry[:, None]).sum(axis=0) / den, np.nan)
+
+    rng = np.random.default_rng(seed)
+    def resample():
+        chosen = rng.integers(0, blocks, blocks)
+        return (chosen[:, None] * block + np.arange(block)[None, :]).ravel()
+
+    boots = np.array([rho(resample()) for _ in range(bootstrap)])
+    tail = (1 - level) / 2 * 100
+    return rho(np.arange(n)), np.nanpercentile(boots, tail, axis=0), np.nanpercentile(boots, 100 - tail, axis=0)
+
+
 def indices(cfg: dict, built: dict, samples: pd.DataFrame) -> pd.DataFrame:
     """Sensitivity indices per outcome and parameter (SALib), tidy."""
     problem, design, params = built["problem"], built["design"], built["params"]
@@ -558,6 +601,13 @@ def indices(cfg: dict, built: dict, samples: pd.DataFrame) -> pd.DataFrame:
                              "estimate": est, "ci_low": est - half, "ci_high": est + half,
                              "outcome_variance": float(np.var(y, ddof=1)) if len(y) > 1 else math.nan,
                              "constant_outcome": constant})
+        block = len(params) + (2 if cfg["method"] == "sobol" else 1)  # rows of one base sample / trajectory
+        rho = rank_correlations(design, y, cfg["bootstrap"], cfg["level"], cfg["seed"], block)
+        for j, p in enumerate(params):
+            rows.append({"outcome": outcome.name, "parameter": p.key, "parameter_label": p.label,
+                         "index": "rank_corr", "estimate": rho[0][j], "ci_low": rho[1][j], "ci_high": rho[2][j],
+                         "outcome_variance": float(np.var(y, ddof=1)) if len(y) > 1 else math.nan,
+                         "constant_outcome": constant})
     out = pd.DataFrame(rows)
     return out.astype({"outcome": "category", "parameter": "category", "parameter_label": "category",
                        "index": "category", "estimate": "float64", "ci_low": "float64", "ci_high": "float64",
@@ -605,10 +655,15 @@ def discovery(cfg: dict, built: dict, samples: pd.DataFrame) -> tuple[pd.DataFra
         # not act in an option's arm): a box cannot restrict a parameter that cannot matter
         acting = [j for j, p in enumerate(params)
                   if any(_has(json.loads(built["configs"][a]), p.key) for a in arms_of[outcome])]
-        found = prim(X[:, acting], y, [params[j].key for j in acting], [bounds[j] for j in acting], alpha=pr["alpha"],
-                     min_mass=pr["min_mass"], threshold=pr["threshold"], max_boxes=pr["max_boxes"],
-                     prune_tol=pr.get("prune", 0.02))
-        res = widen(found, acting, params)
+        if y.sum() < MIN_CASES:  # a box around a handful of points describes those points, not a region
+            from experiments.prim import PrimResult
+
+            res = PrimResult([p.key for p in params], [], [], float(y.mean()), len(y))
+        else:
+            found = prim(X[:, acting], y, [params[j].key for j in acting], [bounds[j] for j in acting],
+                         alpha=pr["alpha"], min_mass=pr["min_mass"], threshold=pr["threshold"],
+                         max_boxes=pr["max_boxes"], prune_tol=pr.get("prune", 0.02))
+            res = widen(found, acting, params)
         results[name] = (res, meaning)
         if not res.boxes:  # no case (or nothing but cases): say so in the table too
             rows.append({"target": name, "meaning": meaning, "outcome": outcome, "base_rate": res.base_rate,
@@ -781,20 +836,21 @@ def figure_indices(ind: pd.DataFrame, built: dict, cfg: dict):
     ypos = np.arange(len(params))
     for ax, outcome in zip(axes.flat, outcomes):
         g = ind[ind["outcome"] == outcome.name]
-        for shift, index, colour, label in ((-0.18, first, "tab:blue", "first-order (S1)" if first == "S1" else "mu*"),
-                                           (0.18, total, "tab:orange", "total (ST)" if total == "ST" else "sigma")):
+        for shift, index, colour, label in ((-0.27, first, "tab:blue", "first-order index S1" if first == "S1" else "mu*"),
+                                           (0.0, total, "tab:orange", "total index ST" if total == "ST" else "sigma"),
+                                           (0.27, "rank_corr", "tab:green", "Spearman rank correlation")):
             h = g[g["index"] == index].set_index("parameter").reindex([p.key for p in params])
             est = h["estimate"].to_numpy(float)
             err = np.vstack([est - h["ci_low"].to_numpy(float), h["ci_high"].to_numpy(float) - est])
-            ax.barh(ypos + shift, est, height=0.34, color=colour, label=label)
+            ax.barh(ypos + shift, est, height=0.26, color=colour, label=label)
             if np.isfinite(err).any():
                 ax.errorbar(est, ypos + shift, xerr=np.nan_to_num(np.abs(err)), fmt="none", ecolor="black",
                             elinewidth=0.8, capsize=2)
         ax.axvline(0, color="0.5", lw=0.6)
         constant = bool(g["constant_outcome"].any())
         ax.set_title(outcome.label + (" (constant: no index)" if constant else ""), fontsize=8)
-        ax.set_xlabel("Sobol' index (share of the outcome's variance)" if first == "S1" else
-                      "Morris elementary effect (outcome units)", fontsize=7)
+        ax.set_xlabel("S1, ST: share of the outcome's variance; rank correlation: -1 to 1" if first == "S1" else
+                      "mu*, sigma: elementary effect (outcome units); rank correlation: -1 to 1", fontsize=7)
         ax.tick_params(labelsize=7)
     for ax in axes[:, 0]:
         ax.set_yticks(ypos, [p.label for p in params])
@@ -802,7 +858,7 @@ def figure_indices(ind: pd.DataFrame, built: dict, cfg: dict):
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Global sensitivity ({cfg['method']}, {len(built['design'])} points x {cfg['replicates']} seeds each); "
-                 f"error bars: {cfg['level']:.0%} bootstrap confidence intervals of the index", fontsize=10)
+                 f"error bars: {cfg['level']:.0%} bootstrap confidence intervals", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -838,12 +894,14 @@ def figure_prim(prim_results: dict, built: dict):
         ax_b.set_xlabel("box limits as a share of the explored range (grey: not restricted)", fontsize=7)
         ax_b.tick_params(labelsize=7)
         if not res.boxes:
-            ax_b.text(0.5, 0.5, "no cases: no box", ha="center", va="center", fontsize=8)
+            ax_b.text(0.5, 0.5, f"holds at {res.base_rate * res.n:.0f} points: too few for a box (< {MIN_CASES})",
+                      ha="center", va="center", fontsize=8)
             continue
         box = res.boxes[0]
         for j, p in enumerate(params):
-            span = p.high - p.low
-            lo, hi = (box.lower[j] - p.low) / span, (box.upper[j] - p.low) / span
+            top = 1 if p.kind == "int" else 0  # an integer value v covers [v, v + 1) of the design's scale
+            span = p.high + top - p.low
+            lo, hi = (box.lower[j] - p.low) / span, (box.upper[j] + top - p.low) / span
             colour = "tab:red" if box.restricted[j] else "0.8"
             ax_b.barh(j, hi - lo, left=lo, color=colour, height=0.6)
             if box.restricted[j]:
@@ -871,18 +929,22 @@ def format_report(out: dict) -> str:
                      f"{c['default_ci_high']:+.4f}]; over the design median {c['design_median']:+.4f}, 5-95% "
                      f"[{c['design_q05']:+.4f}, {c['design_q95']:+.4f}], positive at {c['share_positive']:.0%} of points "
                      f"({c['sign_over_design']})")
-        g = ind[(ind["outcome"] == c["outcome"]) & (ind["index"] == total)].sort_values("estimate", ascending=False)
+        g = ind[(ind["outcome"] == c["outcome"]) & (ind["index"] == "rank_corr")]
+        g = g.assign(size=g["estimate"].abs()).sort_values("size", ascending=False)
         for _, row in g.head(3).iterrows():
-            s1 = ind[(ind["outcome"] == c["outcome"]) & (ind["index"] == first) & (ind["parameter"] == row["parameter"])]
-            s1 = s1.iloc[0]
-            lines.append(f"  {row['parameter_label']:<50s} {first} {s1['estimate']:.2f} [{s1['ci_low']:.2f}, "
-                         f"{s1['ci_high']:.2f}]  {total} {row['estimate']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]")
-    lines.append(f"\n(intervals: {level} confidence; for indices, bootstrap over the design's points)")
+            pick = ind[(ind["outcome"] == c["outcome"]) & (ind["parameter"] == row["parameter"])].set_index("index")
+            a, b = pick.loc[first], pick.loc[total]
+            lines.append(f"  {row['parameter_label']:<50s} rank corr {row['estimate']:+.2f} [{row['ci_low']:+.2f}, "
+                         f"{row['ci_high']:+.2f}]  {first} {a['estimate']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}]  "
+                         f"{total} {b['estimate']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}]")
+    lines.append(f"\n(intervals: {level} confidence; for indices and rank correlations, bootstrap over the design's "
+                 "points; the three parameters with the largest rank correlation are shown)")
     lines.append("\nScenario discovery (PRIM): where each holds")
     for target, g in boxes.groupby("target", observed=True, sort=False):
         head = g.iloc[0]
+        cases = round(head["base_rate"] * head["points_total"])
         lines.append(f"  {head['meaning']} - in {head['base_rate']:.0%} of {head['points_total']} points"
-                     + ("" if (g["box"] > 0).any() else ": no box (no such point)"))
+                     + ("" if (g["box"] > 0).any() else f": no box ({cases} points, fewer than {MIN_CASES})"))
         for box, b in g[g["box"] > 0].groupby("box"):
             r0 = b.iloc[0]
             limits = "; ".join(f"{p} in [{lo:.3g}, {hi:.3g}]" for p, lo, hi in

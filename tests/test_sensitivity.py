@@ -161,7 +161,7 @@ def test_the_app_runs_end_to_end_into_typed_tables(tmp_path):
     assert samples["estimate"].dtype == "float64" and samples["version"].dtype.name == "category"
     assert set(samples["outcome"].cat.categories) == {o.name for o in S.outcomes_for(["nrc"])}
     ind = pd.read_parquet(out / "indices.parquet")
-    assert set(ind["index"].astype(str)) == {"S1", "ST"} and ind["estimate"].dtype == "float64"
+    assert set(ind["index"].astype(str)) == {"S1", "ST", "rank_corr"} and ind["estimate"].dtype == "float64"
     assert (ind["ci_low"] <= ind["estimate"]).all() or ind["estimate"].isna().any()
     # the treaty's ratification cost acts only in the treaty arm: it explains none of the option's effect
     nrc = ind[(ind["outcome"] == "effect_nrc_trust_RUS_NATO") & (ind["parameter"] == "moves.medvedev_treaty.ratification_cost")]
@@ -222,3 +222,15 @@ def test_the_bootstrap_intervals_are_reproducible_with_seed_0():
     for index in ("S1", "ST"):
         np.testing.assert_array_equal(a[index][1], b[index][1])
     assert not np.array_equal(S.analyse("sobol", problem, design, y, bootstrap=100, seed=1)["ST"][1], a["ST"][1])
+
+
+def test_rank_correlations_give_direction_with_intervals():
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 3))
+    y = 2 * X[:, 0] - X[:, 1] ** 3 + 0.05 * rng.standard_normal(400)  # up in x0, down in x1, nothing in x2
+    rho, low, high = S.rank_correlations(X, y, bootstrap=300, level=0.95, seed=0)
+    assert rho[0] > 0.7 and low[0] > 0.6 and rho[1] < -0.2 and high[1] < 0
+    assert low[2] < 0 < high[2]
+    from scipy.stats import spearmanr
+
+    assert rho[0] == pytest.approx(spearmanr(X[:, 0], y).statistic)

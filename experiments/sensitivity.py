@@ -226,10 +226,9 @@ def sampled_parameters(cfg: dict) -> list[Sampled]:
             raise ConfigError(f"parameters[{k}]", f"{key!r} has no explored range declared (sim/config/schema.py: "
                               "EXPLORED)", f"give one inside its accepted range {acc_low:g}-{acc_high:g}: "
                               f"+ranges.{key}=[low,high]")
-        if p.kind == "int":
-            if low != int(low) or high != int(high):
-                raise ConfigError(f"ranges.{key}", f"[{low:g}, {high:g}] has non-integer ends for an integer parameter",
-                                  "integers")
+        if p.kind == "int" and (low != int(low) or high != int(high)):
+            raise ConfigError(f"ranges.{key}", f"[{low:g}, {high:g}] has non-integer ends for an integer parameter",
+                              "integers")
         if not low < high:
             raise ConfigError(f"ranges.{key}", f"low {low:g} is not below high {high:g}", "low < high")
         out.append(Sampled(str(key), low, high, p.kind, label,
@@ -385,7 +384,7 @@ def run_chunk(cfg: dict, built: dict, points: range, values: list[dict], workers
     for i in points:
         f = {arm: finals[f"p{i}|{arm}"] for arm in arms}
 
-        def add(name: str, x: np.ndarray) -> None:
+        def add(name: str, x: np.ndarray, i: int = i) -> None:
             x = np.asarray(x, np.float64)
             rows.append({"point": i, "outcome": name, "estimate": float(x.mean()),
                          "std_error": float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.nan,

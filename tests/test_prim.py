@@ -20,7 +20,7 @@ def planted(n=1000, noise=0.05, seed=1):
 
 
 def test_prim_finds_a_planted_box():
-    X, y, truth = planted()
+    X, y, _truth = planted()
     res = prim(X, y, list("abcde"), [(0, 1)] * 5, threshold=0.9)
     box = res.boxes[0]
     assert box.restricted == (True, False, True, False, False)  # the two inputs that matter, and only they

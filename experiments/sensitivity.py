@@ -858,7 +858,7 @@ def figure_indices(ind: pd.DataFrame, built: dict, cfg: dict):
     axes.flat[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Global sensitivity ({cfg['method']}, {len(built['design'])} points x {cfg['replicates']} seeds each); "
                  f"error bars: {cfg['level']:.0%} bootstrap confidence intervals", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # room for the title
     return fig
 
 

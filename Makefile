@@ -28,7 +28,7 @@ LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-
 LOCK_VIZ_CMD := uv pip compile pyproject.toml --extra viz --extra viz-test --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-viz.lock
 
-.PHONY: venv venv-ray venv-viz viz test-viz run compare facts calibrate validate test test-slow test-ray bench bench-compare docs lock clean
+.PHONY: venv venv-ray venv-viz viz test-viz run compare facts calibrate validate sensitivity test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -96,6 +96,11 @@ calibrate: venv
 # The replay 2008-2015 against the record: 2010 stage, turning points, opinion checks (experiments/validation.py)
 validate: venv
 	$(VPY) -m experiments.validation $(ARGS)
+
+# Global sensitivity (Sobol' indices, SALib) and scenario discovery (PRIM) over the declared
+# parameter ranges (experiments/sensitivity.py; ~6 min on 2 cores)
+sensitivity: venv
+	$(VPY) -m experiments.sensitivity $(ARGS)
 
 test: venv
 	$(VPY) -m pytest -n 2 $(ARGS)

@@ -165,8 +165,10 @@ def score(series: pd.DataFrame, observed: pd.DataFrame, train: tuple[int, int], 
     in_train = joined["year"].between(*train)
     slope, offsets = fit_map(joined[in_train])
     joined["fitted"] = predicted(joined, slope, offsets)
+    curve = series[series["dyad"].isin(offsets)].copy()  # every year the replay covers, not only those with data
+    curve["fitted"] = predicted(curve, slope, offsets)
     out = {"slope": slope, "offsets": offsets, "train_rmse_pp": rmse_pp(joined[in_train]),
-           "test_rmse_pp": rmse_pp(joined[joined["year"].between(*test)]), "joined": joined}
+           "test_rmse_pp": rmse_pp(joined[joined["year"].between(*test)]), "joined": joined, "curve": curve}
     out.update(change_signs(joined, test))
     return out
 
@@ -274,7 +276,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
                             "trust": "float64", "observed": "float64", "fitted": "float64"})
     report = {
         "fitted": [{"key": p.key, "low": p.low, "high": p.high, "why": p.why, "value": best[p.key]} for p in fitted],
-        "scores": {run: {k: v for k, v in s.items() if k != "joined"} for run, s in
+        "scores": {run: {k: v for k, v in s.items() if k not in ("joined", "curve")} for run, s in
                    (("default", default), ("calibrated", tuned))},
         "evaluations": len(history), "search": search, "train": list(train), "test": list(test),
         "stage": cfg["stage"], "replicates": cfg["replicates"], "seed": cfg["seed"], "version": __version__,
@@ -289,16 +291,20 @@ def run(cfg: dict, out_dir: Path) -> dict:
         write_parquet(pd.DataFrame(history), res.path("search.parquet"), meta, cfg)
         roster = compile_spec(base_config(cfg["stage"], tuple(dyads))).roster  # composed once, cached
         names = {a: roster[a].name for pair in dyads for a in pair}
-        figure(series, train, test, names).savefig(res.path("calibration.png"), dpi=150, bbox_inches="tight")
+        curves = pd.concat([default["curve"].assign(run="default"), tuned["curve"].assign(run="calibrated")],
+                           ignore_index=True)
+        figure(series, train, test, names, curves).savefig(res.path("calibration.png"), dpi=150, bbox_inches="tight")
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
         res.commit()
     return report
 
 
-def figure(series: pd.DataFrame, train: tuple[int, int], test: tuple[int, int], names: dict[str, str]):
-    """One panel per dyad: the observed favourable share, and the model's fitted favourability
-    before and after calibration (points, 0-100), the test years shaded."""
+def figure(series: pd.DataFrame, train: tuple[int, int], test: tuple[int, int], names: dict[str, str],
+           curves: pd.DataFrame | None = None):
+    """One panel per dyad: the observed favourable share (points, only the years with data), and
+    the model's mapped trust before and after calibration in every survey year of the replay
+    (``curves``; without it, only the years with data), 0-100, the test years shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -312,10 +318,12 @@ def figure(series: pd.DataFrame, train: tuple[int, int], test: tuple[int, int], 
         obs_name, target = dyad.split("_", 1)
         g = series[series["dyad"] == dyad]
         base = g[g["run"] == "default"].sort_values("year")
-        ax.plot(base["year"], base["observed"] * 100, "ko-", label="observed (Pew, % favourable)")
-        ax.plot(base["year"], base["fitted"] * 100, color="tab:gray", ls="--", label="model, default parameters")
-        cal = g[g["run"] == "calibrated"].sort_values("year")
-        ax.plot(cal["year"], cal["fitted"] * 100, color="tab:blue", label="model, calibrated")
+        ax.plot(base["year"], base["observed"] * 100, "ko", ls=":", lw=0.8, label="observed (Pew, % favourable)")
+        model = g if curves is None else curves[curves["dyad"] == dyad]
+        for run, style in (("default", dict(color="tab:gray", ls="--", label="model, default parameters")),
+                           ("calibrated", dict(color="tab:blue", label="model, calibrated"))):
+            m = model[model["run"] == run].sort_values("year")
+            ax.plot(m["year"], m["fitted"] * 100, **style)
         ax.axvspan(test[0] - 0.5, test[1] + 0.5, color="0.9", zorder=0)
         ax.set_title(f"{names.get(obs_name, obs_name)}: view of {names.get(target, target)}", fontsize=8)
         ax.set_xticks(range(train[0], test[1] + 1, 2))

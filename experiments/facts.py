@@ -138,6 +138,7 @@ class Measure:
     also: bool | None = None  # a further condition the verdict requires (None: none)
     detail: str = ""
     case: str = ""
+    report_only: bool = False  # a row shown beside a judged fact's rows but not judged (verdict REPORT)
 
 
 Runs = Mapping[str, ArmResult]  # a fact's arm name -> its result
@@ -165,7 +166,7 @@ class Fact:
 
 def verdict(direction: Direction, threshold: float, m: Measure) -> str:
     """PASS, FAIL or REPORT for one measure: the interval, not only the point, must meet the rule."""
-    if direction == "report":
+    if direction == "report" or m.report_only:
         return "REPORT"
     if any(math.isnan(x) for x in (m.effect, m.ci_low, m.ci_high)):
         ok = False
@@ -264,21 +265,50 @@ def _log_odds(x: np.ndarray) -> np.ndarray:
     return np.log(x) - np.log1p(-x)
 
 
+# The spiral's dependence on threat is judged over the build-up's first year: after it, the build-up
+# has made Russia feel threatened in the calm arm too (threat saturates at 1), so the two arms no
+# longer differ in the threat the fact is about; the decade's difference is reported beside it.
+SPIRAL_WINDOW = 12
+
+
+def at_step(r: ArmResult, column: str, step: int) -> np.ndarray:
+    """``column`` per replicate at ``step`` (the last step if the run is shorter)."""
+    s = r.summary
+    step = min(step, int(s["step"].max()))
+    return s[s["step"] == step].sort_values("replicate")[column].to_numpy(np.float64)
+
+
 def spiral_statistic(runs: Runs, level: float) -> list[Measure]:
     """The build-up's effect on Russia's log-odds of trust in NATO (the scale on which evidence
     adds up), in a calm start and in one where Russia already feels threatened; and the
-    difference between the two (more negative when threatened: Jervis)."""
+    difference between the two (more negative when threatened: Jervis), judged at the end of the
+    build-up's first year (``SPIRAL_WINDOW``) and reported at the horizon."""
     y = "trust_RUS_NATO"
 
-    def effect(arm: str, base: str) -> np.ndarray:
-        return _log_odds(final(runs[arm], y)) - _log_odds(final(runs[base], y))
+    def effect(arm: str, base: str, step: int | None = None) -> np.ndarray:
+        value = (lambda r: final(r, y)) if step is None else (lambda r: at_step(r, y, step))
+        return _log_odds(value(runs[arm])) - _log_odds(value(runs[base]))
+
+    def threat_gap(step: int | None) -> str:
+        col = "threat_RUS_NATO"
+        if col not in runs["baseline"].summary.columns:
+            return ""
+        get = (lambda r: final(r, col)) if step is None else (lambda r: at_step(r, col, step))
+        return (f"Russia's threat from NATO: calm build-up {get(runs['buildup']).mean():.3f}, "
+                f"threatened build-up {get(runs['threatened_buildup']).mean():.3f}")
 
     calm, feared = effect("buildup", "baseline"), effect("threatened_buildup", "threatened")
+    early = (effect("threatened_buildup", "threatened", SPIRAL_WINDOW)
+             - effect("buildup", "baseline", SPIRAL_WINDOW))
     zero = np.zeros_like(calm)
     return [paired(calm, zero, level, f"logit {y}", "build-up | none (calm start)", case="calm"),
             paired(feared, zero, level, f"logit {y}", "build-up | none (threatened start)", case="threatened"),
-            paired(feared, calm, level, f"logit {y}", "effect when threatened | effect when calm",
-                   case="threatened_minus_calm")]
+            paired(early, zero, level, f"logit {y} at month {SPIRAL_WINDOW}",
+                   "effect when threatened - effect when calm (first year)", case="threatened_minus_calm",
+                   detail=threat_gap(SPIRAL_WINDOW)),
+            paired(feared - calm, zero, level, f"logit {y}", "effect when threatened - effect when calm (horizon)",
+                   case="threatened_minus_calm_horizon", report_only=True,
+                   detail=threat_gap(None) + "; not judged: the build-up has made both arms threatened")]
 
 
 def reassurance_statistic(runs: Runs, level: float) -> list[Measure]:
@@ -493,7 +523,8 @@ FACTS: list[Fact] = [
           "costly": Arm(("nrc",), edits=(("moves.nrc.cost", 0.4),))},
          cost_statistic, "above", 0.0),
     Fact("spiral", "a posture build-up (NATO arming against Russia from month 1: its posture floor from 0.3 to 0.9) "
-         "lowers Russia's trust in NATO, more when Russia already feels threatened (log-odds)",
+         "lowers Russia's trust in NATO, more when Russia already feels threatened (log-odds; the difference judged at "
+         "the end of the build-up's first year, while the arms still differ in threat, and reported at the horizon)",
          {"baseline": Arm(), "buildup": Arm(edits=(("moves.buildup", BUILDUP),)),
           "threatened": Arm(edits=(("scenario.irritants.rules.+", THREATENED),)),
           "threatened_buildup": Arm(edits=(("scenario.irritants.rules.+", THREATENED), ("moves.buildup", BUILDUP)))},
@@ -604,7 +635,7 @@ def estimate(cfg: dict, built: dict):
                              resolve_workers(cfg["workers"], len(built["specs"])), 0, 0, PER_STEP)
 
 
-PER_STEP = ["mean_trust", "trust_RUS_NATO", "trust_NATO_RUS", "trust_RUS_EU", "trust_EU_RUS", "trust_RUS_USA",
+PER_STEP = ["mean_trust", "trust_RUS_NATO", "threat_RUS_NATO", "trust_NATO_RUS", "trust_RUS_EU", "trust_EU_RUS", "trust_RUS_USA",
             "trust_USA_RUS"]
 RESULTS = ("facts.parquet", "facts.csv", "config.yaml", "metadata.json")
 
@@ -625,7 +656,8 @@ def measure(cfg: dict, built: dict | None = None) -> pd.DataFrame:
         for m in fact.statistic(runs, cfg["level"]):
             row = {k: v for k, v in m.__dict__.items() if k in COLUMNS}
             rows.append({**row, "fact": name, "claim": fact.claim, "threshold": fact.threshold,
-                         "direction": fact.direction, "rule": fact.rule(), "verdict": verdict(fact.direction, fact.threshold, m),
+                         "direction": "report" if m.report_only else fact.direction,
+                         "rule": "report only" if m.report_only else fact.rule(), "verdict": verdict(fact.direction, fact.threshold, m),
                          "replicates": cfg["replicates"], "master_seed": cfg["seed"], "horizon": cfg.get("horizon"),
                          "version": __version__})
     return table(rows)

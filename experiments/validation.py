@@ -26,7 +26,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
@@ -36,7 +36,8 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-from experiments.ensemble import EnsembleConfig, arm_spec, check_ensemble_settings, ensemble_schema, run_arm
+from experiments.ensemble import (EnsembleConfig, arm_spec, check_ensemble_settings, check_overrides, ensemble_schema,
+                                  run_arm)
 from experiments.stats import paired_effect
 from sim import __version__
 from sim.app.entry import App, checked_entry
@@ -190,6 +191,7 @@ class ValidationConfig(EnsembleConfig):
     replay: str = "history_2008_2015"
     survey_month: int = 5
     checks: bool = True
+    overrides: list[str] = field(default_factory=list)
 
 
 ConfigStore.instance().store(name="validation_schema", node=ValidationConfig)
@@ -199,10 +201,11 @@ RESULTS = ("validation.parquet", "trajectories.parquet", "validation.png", "vali
 
 def validate(cfg: dict) -> dict:
     check_ensemble_settings(cfg)
+    check_overrides(cfg["overrides"])
     dyads = [tuple(d.split("_", 1)) for d in dyads_needed()]
     keys = "[" + ",".join(f"[{a},{b}]" for a, b in dyads) + "]"
-    replay = arm_spec([f"scenario={cfg['replay']}", f"output.key_dyads={keys}"])
-    stage = arm_spec([f"scenario={cfg['stage']}"])
+    replay = arm_spec([f"scenario={cfg['replay']}", f"output.key_dyads={keys}", *cfg["overrides"]])
+    stage = arm_spec([f"scenario={cfg['stage']}", *cfg["overrides"]])
     months = [replay.date(t)[:7] for t in range(0, replay.horizon + 1)]
     for e in EPISODES:
         for month in (e.first, e.last):
@@ -296,16 +299,18 @@ def figure(traj: pd.DataFrame, names: dict[str, str], cfg: dict):
         ax.set_ylim(0, 1)
         ax.legend(fontsize=7, loc="lower left")
     axes[0].set_ylabel("trust, 0 (none) - 1 (full)")
-    fig.suptitle(f"{cfg['replay']}: mean of {cfg['replicates']} runs; dark band 95% CI of the mean, light band "
-                 "5-95% spread across runs", fontsize=9)
+    with_overrides = f"\nwith {', '.join(cfg['overrides'])}" if cfg.get("overrides") else ""
+    fig.suptitle(f"{cfg['replay']}: mean of {cfg['replicates']} runs; dark band 95% CI of the mean, "
+                 f"light band 5-95% spread across runs{with_overrides}", fontsize=9)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
 
 
 def markdown(table: pd.DataFrame, cfg: dict) -> str:
-    lines = [f"Replay `{cfg['replay']}`, {cfg['replicates']} runs (seed {cfg['seed']}), stage `{cfg['stage']}`; "
-             f"eurosec {__version__}.\n", "| check | case | effect [interval] | detail | rule | verdict |",
+    with_overrides = f", overrides `{' '.join(cfg['overrides'])}`" if cfg.get("overrides") else ""
+    lines = [f"Replay `{cfg['replay']}`, {cfg['replicates']} runs (seed {cfg['seed']}), stage `{cfg['stage']}`"
+             f"{with_overrides}; eurosec {__version__}.\n", "| check | case | effect [interval] | detail | rule | verdict |",
              "|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         interval = "" if math.isnan(r["ci_low"]) else f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"

@@ -48,6 +48,21 @@ def test_scores_in_and_out_of_sample():
     assert C.score(flat, observed, (2008, 2012), (2013, 2015))["test_rmse_pp"] > 3
 
 
+def test_the_figure_draws_the_model_in_years_without_data():
+    """Observed points where a survey exists; the model's mapped trust in every year of the replay."""
+    years = np.arange(2008, 2016)
+    trust = np.linspace(0.2, 0.4, 8)
+    sparse = frame("USA_RUS", years, trust, 0.2 + 0.5 * trust)[["dyad", "year", "observed"]].iloc[[0, 3, 6]]
+    series = frame("USA_RUS", years, trust, np.nan)[["dyad", "year", "trust"]]
+    s = C.score(series, sparse, (2008, 2012), (2013, 2015))
+    joined = pd.concat([s["joined"].assign(run=r) for r in ("default", "calibrated")]).astype({"dyad": "category"})
+    curves = pd.concat([s["curve"].assign(run=r) for r in ("default", "calibrated")])
+    fig = C.figure(joined, (2008, 2012), (2013, 2015), {"USA": "United States", "RUS": "Russia"}, curves)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert list(lines["observed (Pew, % favourable)"].get_xdata()) == [2008, 2011, 2014]
+    assert list(lines["model, calibrated"].get_xdata()) == list(years)
+
+
 def settings(**change):
     cfg = {"seed": 0, "replicates": 4, "chunk": 500, "workers": 1, "stage": "prewar_2008", "level": 0.95,
            "progress": False, "survey_month": 5, "train": [2008, 2012], "test": [2013, 2015],

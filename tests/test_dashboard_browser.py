@@ -1,7 +1,8 @@
 """The dashboard in a real browser (issue 12): Debian's chromium driven by Playwright against the
 server `make viz` starts, offline. Opens the page, switches an option, steps several times,
 resets with a new seed, and checks that the plot, the network and the agenda changed and that
-no traceback is on the page; a bad seed shows the model's message. Measures the time from
+no traceback is on the page; a bad seed shows the model's message; compare mode draws both
+runs; the classroom game starts and takes a decision. Measures the time from
 pressing Step to the updated page (month, map and plot redrawn) with the full roster.
 
 Run with `make test-viz` (marker `viz`, in .venv-viz; CI installs chromium with apt-get).
@@ -158,6 +159,32 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     assert "Invalid configuration at 'rng'" in _text(page, ".eurosec-error")
     _no_traceback(page)
     _shot(page, tmp_path, "dashboard_bad_seed")
+
+    # compare mode: the same seed with and without one option, side by side (a valid seed again first:
+    # the game starts from the settings on the left)
+    seed.fill("12345")
+    seed.press("Enter")
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('.eurosec-compare').length === 2", timeout=120_000)
+    body = page.inner_text("body")
+    assert "with '" in body and "without '" in body and "agreements" in body
+    _no_traceback(page)
+    _shot(page, tmp_path, "dashboard_compare")
+
+    # the classroom game: play Russia, answer or move on once
+    page.get_by_role("tab", name="Classroom game").click()
+    page.get_by_role("button", name="Start the game").click()
+    page.wait_for_selector(".eurosec-game", timeout=60_000)
+    month_before = _text(page, ".eurosec-game")
+    buttons = [n for n in ("Accept", "Reject", "Propose", "Wait", "Next month")
+               if page.get_by_role("button", name=n, exact=True).count()]
+    assert buttons, page.inner_text("body")[:2000]
+    page.get_by_role("button", name=buttons[0], exact=True).click()
+    page.wait_for_function("(m) => document.querySelector('.eurosec-game').textContent !== m", arg=month_before,
+                           timeout=60_000)
+    _no_traceback(page)
+    _shot(page, tmp_path, "dashboard_game")
 
     median, worst = statistics.median(latencies), max(latencies)
     report = {"step_to_update_ms": {"median": round(median, 1), "max": round(worst, 1),

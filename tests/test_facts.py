@@ -28,7 +28,7 @@ def settings(**kw) -> dict:
 REPORT_ROWS = {"treaty": 2, "treaty_equal_content": 4, "treaty_sensitivity": 3 * len(F.SENSITIVITY)}
 
 
-JUDGED_CASES = {"spiral": 3, "reassurance": 2}  # judged facts with several cases (rows)
+JUDGED_CASES = {"spiral": 4, "reassurance": 2}  # judged facts with several cases (rows; spiral: one reported)
 
 
 def expected_rows() -> int:
@@ -140,6 +140,7 @@ def measure(effect, lo, hi, **kw):
     ("nonzero", 0.001, measure(0.004, 0.0005, 0.006, also=True), "FAIL"),  # its interval reaches below
     ("nonzero", 0.001, measure(1e-7, 1e-8, 2e-7, also=True), "FAIL"),      # float noise is no change
     ("report", math.nan, measure(0.5, 0.4, 0.6), "REPORT"),
+    ("below", 0.0, measure(0.1, 0.09, 0.11, report_only=True), "REPORT"),  # a judged fact's row shown, not judged
 ])
 def test_verdicts_follow_the_rule(direction, threshold, m, expected):
     assert F.verdict(direction, threshold, m) == expected

@@ -207,3 +207,35 @@ def test_a_bad_replay_config_is_a_config_error_naming_the_key(override, key):
     with pytest.raises(ConfigError) as err:
         compile_spec(load_config([f"scenario={SCENARIO}", override]))
     assert err.value.key == key, str(err.value)
+
+
+def _gesture_run(history: bool):
+    """baseline_2010 without options, plus one costly conciliatory signal by Russia to NATO in
+    month 1, on the record (``history: true``) or Russia's choice by type."""
+    cfg = load_config(["scenario=baseline_2010", "option=[]"])
+    cfg["replicates"] = 64
+    cfg["output"]["dyad_period"] = 0
+    cfg["moves"]["gesture"] = {"title": "A Russian gesture", "proposer": "RUS", "consent": [], "start": 1, "cost": 0.0,
+                               "history": history,
+                               "effects": [{"type": "signal", "senders": ["RUS"], "observers": ["NATO"], "cost": 0.6}]}
+    model = EurosecModel(rng=3, config=cfg, record_events=False)
+    model.step()
+    s = model.spec
+    return model.engine.state.trust[:, s.roster.index("NATO"), s.roster.index("RUS")].copy()
+
+
+def test_a_conciliatory_act_on_the_record_is_read_as_taken_in_every_replicate():
+    """History is data: a conciliatory act of a history move is seen taken whatever the sender's
+    type (as the record's hostile acts are), so NATO's trust in Russia rises against the same
+    seeds without the act on the record; chosen by type, expansionist Russias withhold it and
+    NATO's trust falls in those replicates."""
+    cfg = load_config(["scenario=baseline_2010", "option=[]"])
+    cfg["replicates"] = 64
+    cfg["output"]["dyad_period"] = 0
+    model = EurosecModel(rng=3, config=cfg, record_events=False)
+    model.step()
+    s = model.spec
+    without = model.engine.state.trust[:, s.roster.index("NATO"), s.roster.index("RUS")]
+    on_record, by_type = _gesture_run(True) - without, _gesture_run(False) - without
+    assert (on_record > 0).all()
+    assert (by_type < 0).any() and (by_type > 0).any()

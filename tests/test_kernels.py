@@ -71,6 +71,49 @@ def test_act_with_shared_observers_equals_act_each(moved_model):
     np.testing.assert_array_equal(eng.state.threat, threat)
 
 
+def test_queued_acts_equal_acting_at_once(moved_model):
+    """Acts queued (a month's channels, sim/mechanisms/signals.py: queue_act_each) and read
+    together by flush_acts give exactly the numbers of act_each called at each queueing: acts on
+    different replicate sets, a sender in two acts, costs repeated and distinct."""
+    model = moved_model
+    eng = model.engine
+    rng = np.random.default_rng(8)
+    acts = [(np.array([0, 1, 2, 3, 4]), (0, 5, 9), [None, (0, 1, 2, 3, 9), (1, 2)], rng.choice([0.0, 0.2, 0.45], 5)),
+            (np.array([1, 3]), (5, 2), [None, None], 0.3),
+            (np.array([0, 2, 3, 4]), (9, 0, 5), [(), None, (1, 9)], np.array([0.01, 0.9, 0.01, 0.01]))]
+    draws = [rng.uniform(0.0, 1.0, (rows.size, len(senders))) for rows, senders, _, _ in acts]
+    _randomised_state(model, 9)
+    for (rows, senders, observers, cost), u in zip(acts, draws):
+        eng.act_each(rows, senders, observers, cost, u)
+    own, threat = eng.state.own.copy(), eng.state.threat.copy()
+    _randomised_state(model, 9)
+    before = eng.state.own.copy()
+    for (rows, senders, observers, cost), u in zip(acts, draws):
+        eng.queue_act_each(rows, senders, observers, cost, u)
+    np.testing.assert_array_equal(eng.state.own, before)  # nothing read before the flush
+    eng.flush_acts()
+    assert not np.array_equal(eng.state.own, before)
+    np.testing.assert_array_equal(eng.state.own, own)
+    np.testing.assert_array_equal(eng.state.threat, threat)
+
+
+def test_acting_reads_the_queued_acts_first(moved_model):
+    """An act after queued ones reads them first (act_each flushes the queue), so the order of a
+    replicate's acts is the order in which they were asked for."""
+    model = moved_model
+    eng = model.engine
+    rows = np.arange(eng.R)
+    u1, u2 = np.full((eng.R, 2), 0.3), np.full((eng.R, 1), 0.6)
+    _randomised_state(model, 10)
+    eng.act_each(rows, (0, 5), [None, None], 0.2, u1)
+    eng.act_each(rows, (5,), [None], 0.4, u2)
+    own = eng.state.own.copy()
+    _randomised_state(model, 10)
+    eng.queue_act_each(rows, (0, 5), [None, None], 0.2, u1)
+    eng.act_each(rows, (5,), [None], 0.4, u2)
+    np.testing.assert_array_equal(eng.state.own, own)
+
+
 @pytest.mark.parametrize("R", [1, 4, 7])
 def test_threat_posture_step_equals_its_one_pass_reference(moved_model, R):
     """kernels.threat_posture_step (three passes per replicate) equals the single-pass loop it
@@ -204,3 +247,39 @@ def test_social_step_hands_over_minus_l_in_single_precision(moved_model):
     with np.errstate(over="ignore"):
         np.negative(social, out=expected)
     assert out.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("members", [(1, 4), (3, 2, 9), (0, 5, 6, 7, 8, 9, 10, 11, 12), tuple(range(23))])
+def test_members_mean_trust_equals_the_plain_expression(members):
+    """Channel suspension's mean trust among members (one gather) equals, bit for bit, the
+    expression it replaced, for any number of replicates (numpy's order of summation follows
+    the memory layout, which the gather reproduces)."""
+    from sim.mechanisms.effects.channels import members_mean_trust
+
+    rng = np.random.default_rng(len(members))
+    trust = rng.uniform(0.0, 1.0, (40, 23, 23)) * rng.choice([1e-3, 1.0, 1e3], (40, 1, 1))
+    m = len(members)
+    for k in (1, 2, 3, 5, 8, 17, 40):
+        rows = np.sort(rng.choice(40, k, replace=False))
+        sub = trust[rows][:, list(members)][:, :, list(members)]
+        plain = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (m * (m - 1))
+        assert members_mean_trust(trust, rows, members).tobytes() == plain.tobytes()
+
+
+def test_shared_floors_equal_the_full_arrays():
+    """While no replicate's standing irritants or posture floors have changed, the monthly update
+    reads one (1, n, n) copy of each (Beliefs.floor_shared, grievance_shared); a run that reads
+    the full (R, n, n) arrays throughout gives exactly the same states, before and after a
+    history move relieves irritants and raises posture floors in some replicates."""
+    def run(shared: bool):
+        model = EurosecModel(rng=11, replicates=6, scenario="history_2008_2015", record_events=False)
+        if not shared:
+            model.engine.beliefs.floor_shared = model.engine.beliefs.grievance_shared = False
+            model.engine.beliefs._base = None
+        model.run(40)
+        return model
+
+    shared, full = run(True), run(False)
+    assert not shared.engine.beliefs.floor_shared and not shared.engine.beliefs.grievance_shared  # both changed
+    for name in ("own", "social", "trust", "threat", "posture", "grievance", "irritant_floor"):
+        np.testing.assert_array_equal(getattr(shared.engine.state, name), getattr(full.engine.state, name))

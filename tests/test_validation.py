@@ -14,7 +14,7 @@ from sim.errors import ConfigError
 def settings(**change):
     cfg = {"seed": 0, "replicates": 30, "chunk": 500, "workers": 1, "stage": "baseline_2010", "level": 0.95,
            "progress": False, "replay": "prewar_2008", "survey_month": 5,
-           "checks": False}
+           "checks": False, "overrides": []}
     cfg.update(change)
     return cfg
 
@@ -50,7 +50,9 @@ def test_an_episode_is_judged_by_its_interval():
 
 
 @pytest.mark.parametrize("change, key", [({"stage": "prewar_2008"}, "stage"),
-                                         ({"replay": "baseline_2010"}, "replay")])
+                                         ({"replay": "baseline_2010"}, "replay"),
+                                         ({"overrides": ["dynamics.trust_memory"]}, "overrides[0]"),
+                                         ({"overrides": "dynamics.trust_memory=0.1"}, "overrides")])
 def test_bad_settings_are_refused(change, key):
     with pytest.raises(ConfigError) as err:
         V.validate(settings(**change))
@@ -62,3 +64,12 @@ def test_opinion_checks_are_reported_per_series(tmp_path):
     opinion = table[table["check"] == "opinion_signs"]
     assert len(opinion) >= 2 and (opinion["verdict"] == "REPORT").all()
     assert opinion["effect"].dropna().between(0, 1).all()
+
+
+def test_overrides_reach_the_replay(tmp_path):
+    """A parameter override (e.g. the calibrated values) changes the replay the checks are
+    computed from, and the report says which overrides it ran with."""
+    plain = V.run(settings(replicates=8), tmp_path / "plain")
+    faster = V.run(settings(replicates=8, overrides=["dynamics.trust_memory=0.15"]), tmp_path / "faster")
+    assert not np.allclose(plain["model"].to_numpy(), faster["model"].to_numpy())
+    assert "dynamics.trust_memory=0.15" in (tmp_path / "faster" / "validation.md").read_text()

@@ -46,6 +46,10 @@ class App:
     estimate: Callable[[dict, object], object] | None = None  # resources of one job (sim.resources.Estimate)
     results: tuple[str, ...] = ()  # the files a job writes into its folder
     aliases: dict[str, str] = field(default_factory=dict)  # plain keys naming group members: {"arms": "option"}
+    # a single run that can be resumed in its own folder: (folder, config) -> True if the folder
+    # holds this same run, interrupted (its names are then not refused); ConfigError if it holds
+    # another run's unfinished work (experiments.sensitivity: finished chunks of samples)
+    resumable: Callable[[Path, dict], bool] | None = None
 
 
 def _job_names(app: App, job_name: str) -> list[str]:
@@ -139,7 +143,9 @@ def preflight(app: App, argv: list[str], job_name: str) -> tuple[Composition | N
     if comp is None:
         return None, None
     if not comp.multirun:
-        c = claim(comp.folder, _job_names(app, job_name), "hydra.run.dir")
+        config = comp.jobs[0].config if comp.jobs else {}
+        c = claim(comp.folder, _job_names(app, job_name), "hydra.run.dir",
+                  (lambda folder: app.resumable(folder, config)) if app.resumable else None)
         try:  # after the claim, so that a folder that cannot be written is named as such
             check_resources(app, comp, comp.built)
         except BaseException:

@@ -327,17 +327,117 @@ SECTIONS = (
 )
 
 
-def declared_range(key: str) -> tuple[float, float]:
-    """The declared [low, high] of a numeric model parameter named by its dotted key (e.g.
-    ``dynamics.hostile_sensitivity``; sections as in ``SECTIONS`` without the ``X`` ones).
-    KeyError if no such numeric parameter is declared."""
+def declared_param(key: str):
+    """The declaration (:class:`sim.core.params.Param`) of a numeric model parameter named by its
+    dotted key: ``dynamics.hostile_sensitivity``, or with a concrete id where ``SECTIONS`` has
+    ``X`` (``moves.medvedev_treaty.ratification_cost``, ``crises.types.disaster.base_rate``,
+    ``roster.RUS.hawkishness``). KeyError if no such numeric parameter is declared."""
     for _title, name, prefix in SECTIONS:
-        if prefix.endswith("X.") or not key.startswith(prefix):
+        head = prefix.split("X.")[0]
+        if not key.startswith(head):
             continue
-        p = declared(globals()[name]).get(key.removeprefix(prefix))
+        rest = key.removeprefix(head)
+        if prefix.endswith("X."):
+            parts = rest.split(".")
+            if len(parts) != 2 or not parts[0]:
+                continue
+            rest = parts[1]
+        p = declared(globals()[name]).get(rest)
         if p is not None and p.kind in ("float", "int"):
-            return (-math.inf if p.low is None else float(p.low), math.inf if p.high is None else float(p.high))
+            return p
     raise KeyError(key)
+
+
+def declared_range(key: str) -> tuple[float, float]:
+    """The declared [low, high] of a numeric model parameter named by its dotted key (as
+    :func:`declared_param`). KeyError if no such numeric parameter is declared."""
+    p = declared_param(key)
+    return (-math.inf if p.low is None else float(p.low), math.inf if p.high is None else float(p.high))
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The range a global sensitivity analysis samples a parameter over (experiments/sensitivity.py):
+    inside the accepted range, narrower where the accepted range admits values no one defends (a
+    rationality of 1000), and why."""
+    low: float
+    high: float
+    label: str  # the parameter's name in words, for figures and tables
+    why: str
+
+
+# The plausible range of each parameter the sensitivity analysis may sample, declared once here
+# (the accepted ranges above say what the model can run, not what is believable); listed in
+# docs/parameters.md. Integers are sampled uniformly over low..high inclusive.
+EXPLORED: dict[str, Explored] = {
+    "dynamics.type_precision": Explored(
+        5.0, 40.0, "Type precision of costly acts",
+        "from types that barely separate over the options' costs (5: an act 0.3 below a type's value is still "
+        "an 18% choice) to nearly Kydd's pure separation (40); the default 15 inside"),
+    "dynamics.expansionist_value": Explored(
+        0.2, 0.5, "Expansionist's value of a reassuring step",
+        "keeps v_E below the cheapest costly options and well below v_S (0.8), so costly acts still separate "
+        "the types; the default 0.35 in the middle"),
+    "dynamics.hostile_sensitivity": Explored(
+        0.5, 2.0, "Weight of the evidence crises carry",
+        "crises read at half to twice Bayes' rule (1) (the calibration searched 0.25-4, docs/validation.md)"),
+    "dynamics.spiral_bias": Explored(
+        0.0, 1.0, "Spiral bias (threat discounts conciliation)",
+        "the whole accepted range: no spiral discount (0) to a fully threatened observer crediting nothing "
+        "(1); Jervis gives no number"),
+    "dynamics.posture_evidence": Explored(
+        0.25, 3.0, "Posture changes read as evidence",
+        "a build-up from 0.3 to 0.9 worth 0.15-1.8 in log-odds instead of 0.6: from a hint to more than a "
+        "costly reassuring step"),
+    "dynamics.trust_memory": Explored(
+        0.0, 0.03, "Trust memory (monthly relaxation to the prior)",
+        "no forgetting to a half-life of about 23 months (the default 0.01: 69 months)"),
+    "dynamics.reassurance": Explored(
+        0.1, 0.5, "Threat relief per reassuring step",
+        "a third to 1.7 times the default's threat relief per unit of effective cost (judgement, no source "
+        "fixes it)"),
+    "crises.attribution_bias": Explored(
+        0.0, 4.0, "Attribution bias in reading crises",
+        "neutral reading (0) to twice the default's motivated reasoning (Mercer 1996 gives a direction, not a "
+        "number)"),
+    "crises.escalation_type_ratio": Explored(
+        1.5, 6.0, "Escalation rate, expansionist vs security seeker",
+        "escalations nearly uninformative (1.5) to strongly revealing (6); the default 3 inside"),
+    "negotiation.rationality": Explored(
+        2.0, 20.0, "Rationality of acceptance (logit precision)",
+        "a utility of +-0.25 as a 62%/38% choice (2) to a near-certain one (20, >99%); the default 8 gives "
+        "88%/12%"),
+    "negotiation.concession_step": Explored(
+        0.0, 0.2, "Concession added per new attempt",
+        "no concession per new attempt to twice the default, the span of the treaty_sensitivity fact"),
+    "negotiation.max_attempts": Explored(
+        1, 10, "Attempts per move before giving up",
+        "a single tabling to the 10 attempts of the treaty_sensitivity fact (the treaty is never agreed at 3, "
+        "in a third of runs at 10)"),
+    "negotiation.retry_after": Explored(
+        3, 12, "Months before a rejected move is retabled",
+        "a quarter to a year between attempts (the default: a season of 6)"),
+    "moves.medvedev_treaty.ratification_cost": Explored(
+        0.0, 0.6, "Ratification cost of the Medvedev treaty",
+        "no ratification hurdle to twice the default 0.3, the span of the treaty_sensitivity fact"),
+}
+
+
+def explored_range(key: str) -> Explored:
+    """The declared sampling range of ``key`` (KeyError if none is declared)."""
+    return EXPLORED[key]
+
+
+def explored_markdown() -> str:
+    rows = ["| Key | Name | Default | Accepted | Explored | Why this range |", "|---|---|---|---|---|---|"]
+    from sim.core.params import accepted
+
+    for key, e in EXPLORED.items():
+        p = declared_param(key)
+        default = p.default if not key.startswith("moves.") else "per move"
+        num = (lambda x: str(int(x)) if float(x).is_integer() else str(x))
+        rows.append(f"| `{key}` | {e.label} | {default} | {accepted(p)} | [{num(e.low)}, {num(e.high)}] | {e.why} |")
+    return "\n".join(rows) + "\n"
 
 
 def parameters_markdown() -> str:
@@ -355,6 +455,11 @@ def parameters_markdown() -> str:
             out.append(f"`X` is any {'crisis type' if 'types' in prefix else 'actor id' if 'roster' in prefix else 'move id'}; "
                        "the values of the shipped ones are in `configs/`.\n")
         out.append(markdown_table(globals()[name], prefix))
+    out.append("## Ranges explored by the sensitivity analysis\n")
+    out.append("`python -m experiments.sensitivity` samples these parameters over these ranges (declared in "
+               "`sim/config/schema.py: EXPLORED`; `configs/sensitivity.yaml` picks which, and may narrow a range "
+               "inside the accepted one). A `moves.X.*` key acts in the arms whose scenario has move X.\n")
+    out.append(explored_markdown())
     from sim.mechanisms.effects import EFFECT_TYPES
 
     out.append("## Effect types\n")

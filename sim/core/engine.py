@@ -130,6 +130,12 @@ class Engine:
     def act_each(self, rows, senders, observers, cost, u) -> np.ndarray:
         return self.signals.act_each(rows, senders, observers, cost, u, self.state.seeker)
 
+    def queue_act_each(self, rows, senders, observers, cost, u) -> None:
+        self.signals.queue_act_each(rows, senders, observers, cost, u)
+
+    def flush_acts(self) -> None:
+        self.signals.flush_acts()
+
     def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
         self.signals.read_choice(rows, sender, observers, cost, taken, open_probability)
 

@@ -53,6 +53,13 @@ class World(Protocol):
     def act_each(self, rows, senders, observers, cost, u: np.ndarray) -> np.ndarray:
         """``act`` with each sender seen by its own observers (``observers[k]``, None: all)."""
 
+    def queue_act_each(self, rows, senders, observers, cost, u: np.ndarray) -> None:
+        """``act_each`` (``rows`` distinct) read at the next ``flush_acts``, in the order queued;
+        for an effect whose monthly action is only such acts (``Effect.queues_acts``)."""
+
+    def flush_acts(self) -> None:
+        """Read the queued acts now (before anything reads or changes beliefs)."""
+
     def read_choice(self, rows, sender: int, observers, cost, taken, open_probability=1.0) -> None:
         """Observers read a choice made elsewhere (tabling, a vote): ``taken`` (k,) bool, the act
         open to the sender with ``open_probability`` regardless of type."""

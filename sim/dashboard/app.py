@@ -242,7 +242,7 @@ def CompareMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, 
         with solara.Columns([1, 1]):
             for label in ("with", "without"):
                 with solara.Column():
-                    solara.Image(dash.compare["images"][label], width="100%")
+                    solara.Image(dash.compare["images"][label], width="100%", classes=["eurosec-compare"])
                     r = runs[label]
                     solara.Markdown(
                         f"**{label}** '{dash.compare['title']}': at {r.date} "
@@ -261,7 +261,8 @@ def GameMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
         solara.Select("Play as", values=list(GAME_ACTORS), value=actor, on_value=set_actor)
         solara.Button("Start the game", on_click=lambda: (dash.start_game(actor), refresh()), color="primary")
         return
-    solara.Markdown(f"**Playing {game.actor_name}** - {_month_label(game.run)}")
+    solara.Text(f"Playing {game.actor_name} - {_month_label(game.run)}", classes=["eurosec-game"],
+                style="font-weight: bold")
     if game.finished:
         solara.Markdown(game.report_markdown())
         solara.Button("New game", on_click=lambda: (setattr(dash, "game", None), refresh()))
@@ -284,6 +285,7 @@ def GameMode(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
 def Page():
     dash = solara.use_memo(Dashboard, [])
     tick, set_tick = solara.use_state(0)
+    tab, set_tab = solara.use_state(0)  # kept here, so a message appearing or going does not reset the tab
     playing = solara.use_reactive(False)
 
     def refresh():
@@ -323,11 +325,12 @@ def Page():
         solara.Text(_month_label(run), classes=["eurosec-month"], style="font-size: 1.2em; font-weight: bold")
         solara.Text(f"{run.settings.scenario}, seed {run.settings.seed}: " + ", ".join(
             o for o, m in run.settings.options.items() if m is not None), style="font-size: 0.8em")
-        if dash.error:
-            solara.Error(dash.error, classes=["eurosec-error"])
-        if dash.notice:
-            solara.Info(dash.notice)
-        with solara.lab.Tabs():
+        with solara.Column():  # always present: the tabs below keep their place in the page
+            if dash.error:
+                solara.Error(dash.error, classes=["eurosec-error"])
+            if dash.notice:
+                solara.Info(dash.notice)
+        with solara.lab.Tabs(value=tab, on_value=set_tab):
             with solara.lab.Tab("Single run"):
                 with solara.Columns([3, 1]):
                     SingleRun(dash, refresh, tick)

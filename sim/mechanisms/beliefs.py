@@ -43,6 +43,10 @@ class Beliefs:
         self._buf32 = np.empty(state.own.shape, dtype=np.float32)
         self.irritant_active = False  # any decaying irritant load yet?
         self._base = None  # cached constant part of the threat target (threat_base)
+        # Standing irritants and posture floors start the same in every replicate (the scenario's)
+        # and only this class changes them; until it does, the monthly update reads one (1, n, n)
+        # copy instead of streaming an (R, n, n) array (the update is bound by memory traffic).
+        self.floor_shared = self.grievance_shared = True
         self.ceiling_active = False  # any commitment capping postures this month?
 
     def update(self) -> None:
@@ -55,9 +59,10 @@ class Beliefs:
         # completes T = 1 / (1 + exp(-L)) in single precision, as dyn.sigmoid does
         np.exp(self._buf32, out=self._buf32)
         # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
+        grievance = s.grievance[:1] if self.grievance_shared else s.grievance
         kernels.threat_posture_step(self._buf32, s.trust, self.threat_base(), s.irritant, 1.0 - d.irritant_decay,
                                     self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
-                                    s.posture, k["react"], d.posture_fatigue, s.grievance, s.ceiling,
+                                    s.posture, k["react"], d.posture_fatigue, grievance, s.ceiling,
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
                                     s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds)
 
@@ -65,7 +70,8 @@ class Beliefs:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until
         a reassurance relieves an irritant (one pass a month saved)."""
         if self._base is None:
-            self._base = self.state.irritant_floor + self.constants["cT"]
+            floor = self.state.irritant_floor[:1] if self.floor_shared else self.state.irritant_floor
+            self._base = floor + self.constants["cT"]
         return self._base
 
     # ------------------------------------------------------ loads the update reads
@@ -81,6 +87,7 @@ class Beliefs:
         block = np.ix_(np.asarray(rows), list(observers), list(senders))
         self.state.irritant_floor[block] = np.maximum(self.state.irritant_floor[block] - relief, 0.0)
         self._base = None
+        self.floor_shared = False
 
     def cap_posture(self, rows, observers, targets, cap) -> None:
         """Cap posture observers[k] -> targets[k] at ``cap`` (len(rows), pairs) this month."""
@@ -91,6 +98,7 @@ class Beliefs:
     def raise_posture_floor(self, rows, senders, targets, level: float) -> None:
         block = np.ix_(np.asarray(rows), list(senders), list(targets))
         self.state.grievance[block] = np.maximum(self.state.grievance[block], level)
+        self.grievance_shared = False
 
     def release_posture_caps(self) -> None:
         """Lift last month's caps; the commitments in force set them again."""

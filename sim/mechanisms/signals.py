@@ -28,6 +28,8 @@ class Signals:
         self._weights: dict[tuple, np.ndarray] = {}  # weight matrices, cached by (senders, observers)
         self._pairs: dict[int, tuple] = {}  # non-zero pairs of each weight matrix emitted
         self._sender_cache: dict[tuple, tuple] = {}  # per-sender pairs of act(), by (senders, observers)
+        self._queue: list[tuple] = []  # acts waiting for flush_acts (queue_act_each)
+        self._plans: dict[tuple, tuple] = {}  # concatenated senders and pairs of a queue, by its acts' keys
 
     def emit(self, rows, senders, observers, cost, hostile: bool = False, evidence=None) -> None:
         """A public act by ``senders`` seen by ``observers`` (all actors if None)."""
@@ -50,6 +52,7 @@ class Signals:
         compiled loop (kernels.choice_pairs: a replicate's beliefs are fetched once for all
         senders) on probabilities and log likelihood ratios computed once per distinct cost;
         :func:`act_reference` is the same in numpy."""
+        self.flush_acts()
         rows = np.asarray(rows)
         all_taken = np.ones(rows.size, dtype=bool)
         if rows.size == 0:
@@ -64,6 +67,59 @@ class Signals:
                              p_expansionist, llr_taken, llr_refused, cost, starts, pairs, w, d.reassurance, d.spiral_bias,
                              *self.logit_bounds, all_taken)
         return all_taken
+
+    def queue_act_each(self, rows, senders, observers, cost, u) -> None:
+        """:meth:`act_each` (``rows`` distinct replicates) read later, by :meth:`flush_acts`, in
+        the order queued: a month's channels queue their members' acts so that all are read in
+        one compiled pass (kernels.choice_pairs_queued). Nothing may read or change the beliefs
+        between queueing and the flush (sim/mechanisms/structures.py flushes before any other
+        effect acts and at the end of the structures' month)."""
+        rows = np.asarray(rows)
+        if rows.size == 0:
+            return
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
+        key = (tuple(senders), tuple(None if o is None else tuple(o) for o in observers))
+        self._queue.append((rows, key, cost, u))
+
+    def flush_acts(self) -> None:
+        """Read every queued act (:meth:`queue_act_each`): per replicate, act after act in the
+        order queued, each as act_each would, so the numbers are those of act_each called at
+        each queueing."""
+        if not self._queue:
+            return
+        queue, self._queue = self._queue, []
+        senders, sender_starts, starts, pairs, w = self._queue_plan(tuple(key for _, key, _, _ in queue))
+        A, R = len(queue), self.R
+        active = np.zeros((A, R), dtype=bool)
+        tables = np.zeros((5, A, R))  # p_seeker, p_expansionist, llr_taken, llr_refused, cost
+        u = np.empty((R, senders.size))  # only the active rows' columns are read
+        for a, (rows, _, cost, draws) in enumerate(queue):
+            at = slice(None) if rows.size == R else rows  # distinct rows: R of them are all
+            active[a, at] = True
+            for t, values in enumerate((*self.choice.act_tables(cost), cost)):
+                tables[t, a, at] = values
+            u[at, sender_starts[a]:sender_starts[a + 1]] = draws
+        d = self.spec.dynamics
+        kernels.choice_pairs_queued(self.state.own.reshape(R, -1), self.state.threat.reshape(R, -1), active,
+                                    self.state.seeker, senders, sender_starts, u, *tables, starts, pairs, w,
+                                    d.reassurance, d.spiral_bias, *self.logit_bounds)
+
+    def _queue_plan(self, keys: tuple) -> tuple[np.ndarray, ...]:
+        """The queued acts' senders one after another, where each act's start (sender_starts),
+        and their pairs concatenated (starts, flat pairs, weights), cached by the acts' keys."""
+        if keys not in self._plans:
+            senders, sender_starts, starts, pairs, weights = [], [0], [0], [], []
+            for key in keys:
+                s_starts, s_pairs, s_w = self._sender_pairs(*key)
+                senders.extend(key[0])
+                sender_starts.append(len(senders))
+                starts.extend((starts[-1] + s_starts[1:]).tolist())
+                pairs.append(s_pairs)
+                weights.append(s_w)
+            self._plans[keys] = (np.asarray(senders, dtype=np.int64), np.asarray(sender_starts, dtype=np.int64),
+                                 np.asarray(starts, dtype=np.int64), np.concatenate(pairs).astype(np.int64),
+                                 np.concatenate(weights).astype(np.float64))
+        return self._plans[keys]
 
     def _sender_pairs(self, senders: tuple, observers: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each sender's non-zero (observer, target) pairs of its signal weights (seen by
@@ -111,6 +167,7 @@ class Signals:
         conciliatory P -= r * c * w * (1 - sigma * P), hostile P += r * c * w. Only the pairs with
         non-zero weight are touched (a channel's contacts are a few pairs), through flat
         (replicate, pair) indices, in one compiled loop (sim/numerics/kernels.py: signal_pairs)."""
+        self.flush_acts()
         rows = np.asarray(rows)
         if rows.size == 0:
             return

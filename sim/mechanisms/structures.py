@@ -112,7 +112,10 @@ class Structures:
                 if standing is not None:
                     strength_e = standing.strength = e.current_strength(standing, base[standing.key], d, t)
                 if strength_e.any():
+                    if not e.queues_acts:
+                        world.flush_acts()  # this effect may read the beliefs the queued acts change
                     e.monthly(world, strength_e, d, move)
+        world.flush_acts()
 
     def counts(self) -> dict[str, np.ndarray]:
         """(R,) number of structures in force of each counted kind (channels: open, not suspended)."""
@@ -140,10 +143,16 @@ class Structures:
         that gets through each pair: the smallest share any structure lets through (so a second
         forum over the same pair and topic adds nothing unless it is stronger: diminishing returns)."""
         through = np.ones((len(rows), n, n))
+        flat = through.reshape(len(rows), n * n)
         for s in self._with["damage_through"]:
             share = s.effect.damage_through(s, rows, slots)
-            if share is not None:
-                through = np.minimum(through, share)
+            if share is None:
+                continue
+            if isinstance(share, tuple):  # sparse form: the share through the listed pairs, 1 elsewhere
+                pairs, value = share
+                flat[:, pairs] = np.minimum(flat[:, pairs], value[:, None])
+            else:
+                np.minimum(through, share, out=through)
         return through
 
     def escalation_cover(self, rows: np.ndarray) -> np.ndarray:

@@ -69,7 +69,11 @@ class ChoiceModel:
         log LR of the act taken and refused (always open). A month's costs take a few values (a
         structure's phase-in ramp), so the logs and exps run once per distinct cost and are
         gathered back; each entry is exactly what the elementwise methods above give it."""
-        values, inverse = np.unique(np.asarray(cost, dtype=np.float64), return_inverse=True)
+        cost = np.asarray(cost, dtype=np.float64)
+        if cost.size and cost.min() == cost.max():  # one cost (every row at the same strength): no sort
+            values, inverse = cost[:1], np.zeros(cost.shape, dtype=np.intp)
+        else:
+            values, inverse = np.unique(cost, return_inverse=True)
         tables = (self._p(self.seeker_value, values), self._p(self.expansionist_value, values), self.taken(values),
                   self.refused(values))
         return tuple(t[inverse] for t in tables)

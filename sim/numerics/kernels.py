@@ -60,6 +60,8 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
     it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
     zero diagonal (``base`` = cap_j wT + standing irritants); P <- P + theta (P* - P);
+    ``base`` and ``grievance`` may be (1, n, n), shared by every replicate (one array less to
+    stream each month while no replicate has changed them);
     composites' threat rows; Richardson A <- A (1 - a - kP) + kP + a G, capped at 1 and by
     commitments. The target reads last month's postures (all threat rows before any posture).
     Then each change d = A'[i, j] - A[i, j] is read by j as evidence about i (Jervis' spiral):
@@ -86,11 +88,12 @@ def _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irrita
     """Replicate r's trust, irritant decay and threat step (threat_posture_step)."""
     n = threat.shape[1]
     one = np.float32(1.0)
+    rb = r if base.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
     for i in range(n):
         for j in range(n):
             t = np.float64(one / (one + exp_neg_social[r, i, j]))
             trust[r, i, j] = t
-            target = t * neg_cap_mistrust[j] + base[r, i, j]
+            target = t * neg_cap_mistrust[j] + base[rb, i, j]
             if irritant_active:
                 load = irritant[r, i, j] * irritant_keep
                 irritant[r, i, j] = load
@@ -106,12 +109,13 @@ def _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceilin
     """Replicate r's Richardson step (threat_posture_step); the changes and their believability
     go to ``change`` and ``seen``."""
     n = threat.shape[1]
+    rg = r if grievance.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
     for i in range(n):
         k = react[i]
         for j in range(n):
             before = posture[r, i, j]
             push = threat[r, i, j] * k
-            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[r, i, j]
+            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[rg, i, j]
             a = 1.0 if a > 1.0 else a
             v = unverified
             if ceiling_active:
@@ -197,6 +201,27 @@ def choice_pairs(own, threat, rows, all_rows, seeker, senders, u, p_seeker, p_ex
                 all_taken[q] = False
             _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[q] if taken else 0.0,
                       llr_taken[q] if taken else llr_refused[q], False, reassurance, spiral_bias, low, high)
+
+
+@njit(cache=True, nogil=True)
+def choice_pairs_queued(own, threat, active, seeker, senders, sender_starts, u, p_seeker, p_expansionist, llr_taken,
+                        llr_refused, cost, starts, pairs, weights, reassurance, spiral_bias, low, high):
+    """Several choice_pairs calls (the acts of a month's channels) in one pass over the replicates:
+    replicate r runs act a = 0, 1, ... where ``active[a, r]``, each act's senders
+    senders[sender_starts[a]:sender_starts[a + 1]] in order, exactly as the calls one after
+    another would (a replicate's own and threat rows are then fetched once, not once per act).
+    Per-act tables are (A, R), indexed by replicate; u is (R, total senders), the columns of act
+    a at its senders' positions; a sender's pairs are pairs[starts[k]:starts[k + 1]]. Whether all
+    senders took the act is not returned (channels do not use it)."""
+    R = own.shape[0]
+    for r in range(R):
+        for a in range(active.shape[0]):
+            if not active[a, r]:
+                continue
+            for k in range(sender_starts[a], sender_starts[a + 1]):
+                taken = u[r, k] < (p_seeker[a, r] if seeker[r, senders[k]] else p_expansionist[a, r])
+                _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[a, r] if taken else 0.0,
+                          llr_taken[a, r] if taken else llr_refused[a, r], False, reassurance, spiral_bias, low, high)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -345,21 +370,24 @@ def brier(trust, seeker, mask, out):
     """out[r] = mean over the pairs where ``mask`` of (T[r, i, j] - seeker[r, j])^2: the Brier
     score of trust as a forecast of the target's type (outcome belief_error).
 
-    Four replicates at a time, each summing its pairs in the same order (as segment_means)."""
+    Four replicates at a time, each summing its pairs in the same order (as segment_means). The
+    outcome 1 or 0 is the type converted to a number, not a branch (types are random, so a branch
+    would be mispredicted about half the time)."""
     R, n = trust.shape[0], trust.shape[1]
     pairs = np.flatnonzero(mask.ravel())  # row-major, the order of the sum
     count = pairs.shape[0]
+    target = pairs % n  # each pair's j, computed once (an integer division per pair and replicate was most of the cost)
     flat = trust.reshape(R, n * n)
     r = 0
     while r + 4 <= R:
         a0 = a1 = a2 = a3 = 0.0
         for p in range(count):
             x = pairs[p]
-            j = x % n
-            d0 = flat[r, x] - (1.0 if seeker[r, j] else 0.0)
-            d1 = flat[r + 1, x] - (1.0 if seeker[r + 1, j] else 0.0)
-            d2 = flat[r + 2, x] - (1.0 if seeker[r + 2, j] else 0.0)
-            d3 = flat[r + 3, x] - (1.0 if seeker[r + 3, j] else 0.0)
+            j = target[p]
+            d0 = flat[r, x] - np.float64(seeker[r, j])
+            d1 = flat[r + 1, x] - np.float64(seeker[r + 1, j])
+            d2 = flat[r + 2, x] - np.float64(seeker[r + 2, j])
+            d3 = flat[r + 3, x] - np.float64(seeker[r + 3, j])
             a0 += d0 * d0
             a1 += d1 * d1
             a2 += d2 * d2
@@ -372,7 +400,6 @@ def brier(trust, seeker, mask, out):
     for r in range(r, R):
         acc = 0.0
         for p in range(count):
-            x = pairs[p]
-            d = flat[r, x] - (1.0 if seeker[r, x % n] else 0.0)
+            d = flat[r, pairs[p]] - np.float64(seeker[r, target[p]])
             acc += d * d
         out[r] = acc / count

@@ -24,26 +24,28 @@ def _outcome_line(spec, ev: pd.DataFrame, outcome: pd.Series, dyads: pd.DataFram
     move = spec.move(str(outcome["move"]))
     step = int(outcome["step"])
     here = ev[(ev["step"] == step) & (ev["move"] == move.id)]
+    # this attempt's proposal, votes and decisions, read once (the first of each, as recorded)
+    first: dict[tuple[str, str], float] = {}
+    for kind, actor, value in zip(here["kind"].astype(str), here["actor"].astype(str), here["value"], strict=True):
+        first.setdefault((kind, actor), float(value))
     proposer = spec.ids[move.proposer]
-    attempt = here[here["kind"] == "proposal"]["value"]
-    tries = f" (attempt {int(attempt.iloc[0])})" if len(attempt) and attempt.iloc[0] > 1 else ""
+    attempt = next((v for (k, _), v in first.items() if k == "proposal"), None)
+    tries = f" (attempt {int(attempt)})" if attempt is not None and attempt > 1 else ""
     parts = [f"{outcome['date']}: {short_name(spec, proposer)} proposed '{move.title}'{tries}"]
     for party in move.parties:
         pid = spec.ids[party.index]
         if len(party.deciders) > 1:
-            dec = here[(here["kind"] == "decision") & (here["actor"] == pid)]
-            if len(dec):
-                ok = dec["value"].iloc[0] > 0.5
-                objectors = [spec.ids[d] for d in party.deciders
-                             if len(v := here[(here["kind"] == "vote") & (here["actor"] == spec.ids[d])]) and v["value"].iloc[0] < 0.5]
-                text = f"{short_name(spec, pid)} {'agreed' if ok else 'could not agree'}"
+            decided = first.get(("decision", pid))
+            if decided is not None:
+                objectors = [spec.ids[d] for d in party.deciders if first.get(("vote", spec.ids[d]), 1.0) < 0.5]
+                text = f"{short_name(spec, pid)} {'agreed' if decided > 0.5 else 'could not agree'}"
                 if objectors:
                     text += f" ({', '.join(objectors)} objected)"
                 parts.append(text)
         else:
-            v = here[(here["kind"] == "vote") & (here["actor"] == pid)]
-            if len(v):
-                parts.append(f"{short_name(spec, pid)} {'accepted' if v['value'].iloc[0] > 0.5 else 'rejected'}")
+            vote = first.get(("vote", pid))
+            if vote is not None:
+                parts.append(f"{short_name(spec, pid)} {'accepted' if vote > 0.5 else 'rejected'}")
     agreed = outcome["value"] > 0.5
     line = "; ".join(parts) + (" -> agreed" if agreed else " -> rejected")
     others = [spec.ids[p.index] for p in move.parties if p.index != move.proposer]

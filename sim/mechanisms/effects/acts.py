@@ -9,7 +9,7 @@ from typing import ClassVar
 from sim.core.params import check, param
 from sim.errors import ConfigError
 from sim.mechanisms import crises
-from sim.mechanisms.effects.base import Effect, actor_ids, check_fields
+from sim.mechanisms.effects.base import Effect, actor_ids, check_fields, on_record
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ class Signal(Effect):
 
     def on_enact(self, world, rows, move, draws) -> None:
         """A conciliatory act is each sender's choice by its type (it may renege, which observers
-        read as evidence too); a hostile act is the scenario's (historical) event, read as the
-        mirror image of a conciliatory act of the same cost."""
+        read as evidence too), except on the record (a history move: taken, ``on_record``); a
+        hostile act is the scenario's (historical) event, read as the mirror image of a
+        conciliatory act of the same cost."""
         if self.hostile:
             world.emit_signal(rows, self.senders, self.observers, self.cost, hostile=True)
         else:
-            world.act(rows, self.senders, self.observers, self.cost, draws)
+            world.act(rows, self.senders, self.observers, self.cost, on_record(move, draws))
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,9 @@ class Reassurance(Effect):
         return len(self.senders)
 
     def on_enact(self, world, rows, move, draws) -> None:
-        """The declaration is the senders' choice by type; the grievance is relieved where all
-        of them made it."""
-        made = world.act(rows, self.senders, self.observers, self.cost, draws)
+        """The declaration is the senders' choice by type (on the record in a history move:
+        made, ``on_record``); the grievance is relieved where all of them made it."""
+        made = world.act(rows, self.senders, self.observers, self.cost, on_record(move, draws))
         if made.any():
             world.relieve_irritant(rows[made], self.observers,
                                    world.spec.roster.expand([world.spec.ids[s] for s in self.senders], "senders"),

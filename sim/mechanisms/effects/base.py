@@ -54,6 +54,14 @@ def default_name(key: str) -> str:
     return key.removeprefix("moves.")
 
 
+def on_record(move, draws):
+    """The uniforms with which senders choose a one-off act at enactment. In a history move
+    (``history: true``) the act is on the record: every sender took it, whatever its type, so
+    observers read it taken (with its likelihood ratio) in every replicate, as they read the
+    record's hostile acts. The draws are still consumed, so no other stream shifts."""
+    return draws * 0.0 if move.history else draws
+
+
 def check_fields(cfg: dict, key: str, allowed: tuple[str, ...]) -> None:
     for name in cfg:
         if name not in allowed and name != "type":
@@ -89,6 +97,10 @@ class Effect:
     # level; a ``level`` decision sets it, and a later definition of the same name upgrades it
     # rather than adding a second structure (sim/mechanisms/structures.py, docs/model.md §7.4).
     levelled: ClassVar[bool] = False
+    # Its monthly action only queues acts (world.queue_act_each), read together at the next
+    # world.flush_acts: the structures' month flushes before any other effect acts (they may read
+    # beliefs) and at its end, so the numbers are those of acting at once (sim/mechanisms/signals.py).
+    queues_acts: ClassVar[bool] = False
 
     # ------------------------------------------------------------ every effect
     def on_enact(self, world, rows: np.ndarray, move, draws: np.ndarray) -> None:
@@ -130,7 +142,9 @@ class Effect:
 
     def damage_through(self, standing: Standing, rows: np.ndarray, slots: np.ndarray) -> np.ndarray | None:
         """(h, n, n) share of the damage to each pair of the crisis at slot ``slots[h]`` in replicate
-        ``rows[h]`` (one entry per hit) that gets through; the smallest counts."""
+        ``rows[h]`` (one entry per hit) that gets through; the smallest counts. Or, for a structure
+        that covers a fixed set of pairs, the sparse form (flat pair indices, (h,) share through
+        them), 1 elsewhere: the same numbers without building and scanning (h, n, n) arrays."""
         return None
 
     def escalation_cover(self, standing: Standing, rows: np.ndarray) -> np.ndarray | None:

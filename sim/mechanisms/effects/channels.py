@@ -20,6 +20,24 @@ from sim.mechanisms.effects.base import (
 )
 
 _CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
+_MEMBER_BLOCKS: dict = {}  # (members, n) -> flat indices of the members' pairs (members_mean_trust)
+
+
+def members_mean_trust(trust: np.ndarray, rows: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
+    """(len(rows),) mean trust among ``members`` (off the diagonal) in replicates ``rows``.
+
+    The members' (k, m, m) block is gathered in one step with the values and the memory layout
+    of ``trust[rows][:, members][:, :, members]`` (replicates fastest, then i, then j), so numpy
+    sums in the same order and the means are bit-identical to that expression's (tested)."""
+    R, n = trust.shape[0], trust.shape[1]
+    key = (members, n)
+    if key not in _MEMBER_BLOCKS:
+        mem = np.asarray(members, dtype=np.int64)
+        _MEMBER_BLOCKS[key] = (mem[None, :] * n + mem[:, None]).ravel()  # [j * m + i]: (members[i], members[j])
+    m = len(members)
+    block = trust.reshape(R, n * n)[rows[None, :], _MEMBER_BLOCKS[key][:, None]]
+    sub = block.reshape(m, m, rows.size).transpose(2, 1, 0)
+    return (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (m * (m - 1))
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,7 @@ class Channel(Effect):
     fields: ClassVar[tuple[str, ...]] = ("name", "members", "topics", "sites", "contact_cost", "crisis_dampening", "level")
     standing: ClassVar[bool] = True
     levelled: ClassVar[bool] = True
+    queues_acts: ClassVar[bool] = True  # the members' contacts (monthly): read with the month's other channels'
     count_as: ClassVar[str | None] = "channels_open"
     name: str = ""
     members: tuple[int, ...] = ()
@@ -96,12 +115,14 @@ class Channel(Effect):
         """Each member chooses by its type whether to attend this month's contacts (an act of
         contact_cost * strength, sim/mechanisms/types.py); the covered actors outside its group
         read the choice, attended or skipped. Cheap contacts reveal little each month, but a
-        security seeker almost never skips them."""
+        security seeker almost never skips them. The acts are queued and read with the month's
+        other channels' in one pass (Effect.queues_acts)."""
         rows = np.flatnonzero(strength > 0)
         if rows.size == 0 or self.contact_cost <= 0:
             return
         cost = self.contact_cost * strength[rows]
-        world.act_each(rows, self.members, self._observers(world), cost, draws[rows, 1:])
+        u = draws[:, 1:] if rows.size == strength.size else draws[rows, 1:]  # every replicate: no gather
+        world.queue_act_each(rows, self.members, self._observers(world), cost, u)
 
     def _observers(self, world) -> list[tuple[int, ...]]:
         """Per member, the covered actors outside its group (computed once per channel and roster)."""
@@ -118,7 +139,8 @@ class Channel(Effect):
         topical = np.array([deals_with(self.topics, self.sites, s) for s in spec.slots], dtype=bool)
         share = np.array([len((set(s.side_a) | set(s.side_b)) & set(self.covered)) / max(len(set(s.side_a) | set(s.side_b)), 1)
                           for s in spec.slots]) * topical
-        return {"pairs": self.pair_mask(spec.roster.n), "share": share, "on_topic": topical}
+        pairs = self.pair_mask(spec.roster.n)
+        return {"pairs": pairs, "pair_index": np.flatnonzero(pairs), "share": share, "on_topic": topical}
 
     def new_state(self, R: int) -> dict[str, np.ndarray]:
         return {"suspended_until": np.zeros(R, dtype=np.int64), "draws": np.ones(R)}
@@ -132,7 +154,8 @@ class Channel(Effect):
         s = standing.strength[rows] * standing.data["on_topic"][slots]
         if not s.any():
             return None
-        return 1.0 - self.crisis_dampening * s[:, None, None] * standing.data["pairs"]
+        # sparse form (Effect.damage_through): 1 - dampening * strength through its pairs, 1 elsewhere
+        return standing.data["pair_index"], 1.0 - self.crisis_dampening * s
 
     def escalation_cover(self, standing, rows):
         share = standing.data["share"]
@@ -147,9 +170,9 @@ class Channel(Effect):
             return
         spec, strength = world.spec, standing.strength
         open_ = strength[rows] > 0
-        mem = list(self.members)
-        sub = world.state.trust[rows][:, mem][:, :, mem]
-        mean_trust = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (len(mem) * (len(mem) - 1))
+        if not open_.any():  # only an open channel can be suspended
+            return
+        mean_trust = members_mean_trust(world.state.trust, rows, self.members)
         p = spec.suspension_base * (1.0 - mean_trust)
         u = standing.state["draws"][rows]
         hit_mask = open_ & (u < p)

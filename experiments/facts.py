@@ -44,6 +44,7 @@ from sim.config import config_groups, load_config
 from sim.config.spec import ModelSpec, compile_spec
 from sim.errors import ConfigError, check_int
 from sim.output.files import run_metadata, write_parquet, write_yaml
+from sim.results.labels import number
 
 log = logging.getLogger("eurosec.facts")
 
@@ -682,8 +683,8 @@ def format_facts(facts: pd.DataFrame) -> str:
              if len(facts) else "(no facts)"]
     for _, r in facts.iterrows():
         label = f"{r['fact']}" + (f" [{r['case']}]" if r["case"] else "")
-        lines.append(f"  {r['verdict']:<6s} {label:<38s} {r['effect']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}]"
-                     f"  {r['outcome']}; rule: {r['rule']}")
+        lines.append(f"  {r['verdict']:<6s} {label:<38s} {number(r['effect'])} [{number(r['ci_low'])}, "
+                     f"{number(r['ci_high'])}]  {r['outcome']}; rule: {r['rule']}")
         if r["detail"]:
             lines.append(f"         {r['detail']}")
     judged = facts[facts["verdict"] != "REPORT"]

@@ -177,7 +177,7 @@ def main(cfg) -> None:
                       on_skip=lambda out_dir: pd.read_parquet(out_dir / "effects.parquet"))
     if effects is not None:
         print(format_effects(effects, container["outcomes"]))
-        print(f"\n* the 95% confidence interval excludes zero. The {AGREED_CAVEAT}.")
+        print(f"\n* the 95% confidence interval excludes zero. Where agreed means the {AGREED_CAVEAT.removeprefix('where agreed: ')}.")
         print(f"Results in {HydraConfig.get().runtime.output_dir}")
 
 def app() -> App:

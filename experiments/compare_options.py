@@ -26,14 +26,13 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from experiments import plots
-from experiments.ensemble import (DyadsConfig, EnsembleConfig, arm_spec, check_ensemble_settings, check_overrides,
+from experiments.ensemble import (DyadsConfig, EnsembleConfig, arm_spec, check_ensemble_settings, check_option_list, check_overrides,
                                   dyad_settings, ensemble_schema, resolve_workers, run_arms)
 from experiments.stats import AGREED_CAVEAT, effects_table
 from sim import __version__
 from sim.app.entry import App, checked_entry
 from sim.app.jobs import run_job
 from sim.app.manifest import AtomicResults
-from sim.config import config_groups
 from sim.errors import ConfigError, check_int
 from sim.output.files import run_metadata, write_parquet, write_yaml
 from sim.output.outcomes import check_outcome_names
@@ -68,12 +67,7 @@ def validate(cfg: dict) -> dict:
     check_ensemble_settings(cfg)
     dyad_settings(cfg)
     check_overrides(cfg["overrides"])
-    options = config_groups()["option"]
-    if len(set(cfg["arms"])) != len(cfg["arms"]):
-        raise ConfigError("arms", "an arm is listed twice", options)
-    for k, arm in enumerate(cfg["arms"]):
-        if arm not in options:
-            raise ConfigError(f"arms[{k}]", f"unknown option {arm!r}", options)
+    check_option_list(cfg["arms"], "arms", "an arm")
     specs = {"baseline": arm_spec(*arm_overrides(cfg, None))}
     if any(not (m.in_force or m.history) for m in specs["baseline"].moves):
         raise ConfigError("stage", f"{cfg['stage']} schedules moves, so it cannot serve as the baseline",

@@ -108,6 +108,18 @@ OVERRIDES_ALLOWED = ("KEY=VALUE overrides of the model config, e.g. dynamics.spi
                      "roster, dynamics, negotiation, crises, moves, output, irritant, scenario.*)")
 
 
+def check_option_list(names, key: str, what: str) -> None:
+    """``names`` (the setting ``key``) are options of configs/option/, none listed twice."""
+    from sim.config import config_groups
+
+    options = config_groups()["option"]
+    if len(set(names)) != len(names):
+        raise ConfigError(key, f"{what} is listed twice", options)
+    for k, name in enumerate(names):
+        if name not in options:
+            raise ConfigError(f"{key}[{k}]", f"unknown option {name!r}", options)
+
+
 def check_overrides(overrides, key: str = "overrides") -> None:
     """Each override applied to every arm is a model-config ``KEY=VALUE`` that composes."""
     from hydra.core.override_parser.overrides_parser import OverridesParser

@@ -291,9 +291,7 @@ def spiral_statistic(runs: Runs, level: float) -> list[Measure]:
         return _log_odds(value(runs[arm])) - _log_odds(value(runs[base]))
 
     def threat_gap(step: int | None) -> str:
-        col = "threat_RUS_NATO"
-        if col not in runs["baseline"].summary.columns:
-            return ""
+        col = "threat_RUS_NATO"  # in PER_STEP
         get = (lambda r: final(r, col)) if step is None else (lambda r: at_step(r, col, step))
         return (f"Russia's threat from NATO: calm build-up {get(runs['buildup']).mean():.3f}, "
                 f"threatened build-up {get(runs['threatened_buildup']).mean():.3f}")

@@ -65,14 +65,15 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from experiments.ensemble import (EnsembleConfig, check_ensemble_settings, ensemble_schema, resolve_workers,
+from experiments.ensemble import (EnsembleConfig, check_ensemble_settings, check_option_list, ensemble_schema, resolve_workers,
                                   run_arms, set_keys)
 from experiments.prim import prim
 from sim import __version__
+from sim.app.aggregate import write_json_atomic
 from sim.app.entry import App, checked_entry
 from sim.app.jobs import run_job
 from sim.app.manifest import MANIFEST, AtomicResults, file_digest
-from sim.config import config_groups, load_config
+from sim.config import load_config
 from sim.config.spec import compile_spec
 from sim.errors import ConfigError, check_int, check_range
 from sim.numerics.streams import replicate_seeds
@@ -294,12 +295,7 @@ def validate(cfg: dict) -> dict:
     check_int("bootstrap", cfg["bootstrap"], 10, 1_000_000)
     check_prim(cfg)
     params = sampled_parameters(cfg)
-    options = config_groups()["option"]
-    if len(set(cfg["options"])) != len(cfg["options"]):
-        raise ConfigError("options", "an option is listed twice", options)
-    for k, o in enumerate(cfg["options"]):
-        if o not in options:
-            raise ConfigError(f"options[{k}]", f"unknown option {o!r}", options)
+    check_option_list(cfg["options"], "options", "an option")
     configs = {}
     for arm, overrides in arm_overrides(cfg).items():
         config = load_config(overrides)
@@ -430,12 +426,6 @@ def resumable(folder: Path, cfg: dict) -> bool:
     return True
 
 
-def _write_json_atomic(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
-
-
 class Chunks:
     """The finished chunks of a run in ``out_dir/chunks``: each a Parquet table whose size,
     SHA-256 and config are recorded in the ledger when it is complete."""
@@ -449,7 +439,7 @@ class Chunks:
             if json.loads(plan.read_text()).get("plan_hash") != self.hash:
                 raise ConfigError("hydra.run.dir", f"{self.dir} holds chunks of another run", "a new folder")
         else:
-            _write_json_atomic(plan, {"plan_hash": self.hash, "created_by": "experiments.sensitivity",
+            write_json_atomic(plan, {"plan_hash": self.hash, "created_by": "experiments.sensitivity",
                                       "config": {k: v for k, v in cfg.items() if k not in NOT_RESULTS}})
         ledger = self.dir / LEDGER
         self.ledger = json.loads(ledger.read_text()) if ledger.exists() else {}
@@ -496,7 +486,7 @@ class Chunks:
         os.replace(tmp, path)
         self.ledger[str(k)] = {"file": path.name, "bytes": path.stat().st_size, "sha256": file_digest(path),
                                "points": [int(frame["point"].min()), int(frame["point"].max())]}
-        _write_json_atomic(self.dir / LEDGER, self.ledger)
+        write_json_atomic(self.dir / LEDGER, self.ledger)
 
     def remove(self) -> None:
         """After the results are committed: remove the chunks this run wrote (and nothing else)."""

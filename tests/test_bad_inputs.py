@@ -178,6 +178,8 @@ CASES: list[Case] = [
     Case(COMPARE, ('overrides=["garbage"]',), "overrides[0]", "KEY=VALUE"),
     Case(COMPARE, ('overrides=["zzz=1"]',), "overrides[0]", "KEY=VALUE"),
     Case(COMPARE, ('overrides=["seed=3"]',), "overrides[0]", "KEY=VALUE"),
+    # an unquoted '=' inside a list: Hydra's grammar names a fragment, the message names the key
+    Case(COMPARE, ("progress=false", "overrides=[dynamics=calibrated]"), "overrides", "double quotes"),
     Case(COMPARE, ('overrides=["dynamics.spiral_bias=7"]',), "dynamics.spiral_bias", NUMBER),
     Case(COMPARE, ('overrides=["dynamics.spiral_biass=0.2"]',), "overrides[0]", "spiral_bias"),
     Case(COMPARE, ("stepz=1",), "stepz", "replicates"),

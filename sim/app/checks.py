@@ -234,6 +234,11 @@ def _composition_error(err, job: list[str], swept: set[str], master, where: str)
     lines = [m.splitlines()[0].strip().rstrip(".") for m in messages if m]
     problem = "; ".join(dict.fromkeys(lines)) or type(err).__name__
     keys = [o.split("=", 1)[0].lstrip("+~") for o in job if not swept or o.split("=", 1)[0] in swept]
+    parse_error = _unparsable_override(problem, job)
+    if parse_error is not None:
+        return ConfigError(parse_error, f"{problem.rstrip('.')} (Hydra could not parse this override)",
+                           "Hydra's override syntax; a list item containing '=' goes in double quotes inside "
+                           """single ones, e.g. 'overrides=["dynamics=calibrated"]'""")
     key = full_key or next((k for k in keys if k and k in problem), None) \
         or next((k for k in keys if k.split(".")[-1] in problem), keys[0] if keys else "overrides")
     allowed = None
@@ -252,6 +257,23 @@ def _composition_error(err, job: list[str], swept: set[str], master, where: str)
         allowed = "the config groups and files under configs/ (see `--help`)"
     suffix = f" ({where})" if where else ""
     return ConfigError(key, f"{problem.rstrip('.')}{suffix}", allowed or _allowed_for(key))
+
+
+def _unparsable_override(problem: str, job: list[str]) -> str | None:
+    """The key of the override Hydra's grammar rejected ('no viable alternative at input
+    '[a='' and the like name a fragment of it, not its key), or None for other errors."""
+    import re
+
+    found = re.search(r"(?:no viable alternative|mismatched input|extraneous input|token recognition error)"
+                      r" at input '(.*?)'", problem) or re.search(r"(?:mismatched|extraneous) input '(.*?)'", problem)
+    if found is None:
+        return None
+    fragment = found.group(1).strip()
+    for override in job:
+        key, _, value = override.partition("=")
+        if fragment and fragment in value:
+            return key.lstrip("+~")
+    return None
 
 
 def _describe_type(value) -> str | None:

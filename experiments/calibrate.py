@@ -20,7 +20,10 @@ Every evaluation runs the same replicate seeds (common random numbers), so the o
 deterministic function of the parameters and the search is reproducible. Writes
 ``calibration.json`` (fitted values, scores, settings), ``series.parquet`` (per dyad and year:
 observed, model trust and fitted favourability, default and calibrated), ``search.parquet``
-(every evaluation), a figure, ``config.yaml`` and ``metadata.json``.
+(every evaluation), a figure, ``config.yaml``, ``metadata.json`` and ``calibrated.yaml``: the
+fitted values as a ``dynamics`` config group file with their provenance (command, seed, replicates,
+search, scores, version, and the SHA-256 of every data file read). Copied into
+``configs/dynamics/``, it is selected with ``dynamics=calibrated`` (never written there by the run).
 """
 
 from __future__ import annotations
@@ -203,7 +206,8 @@ class CalibrateConfig(EnsembleConfig):
 
 
 ConfigStore.instance().store(name="calibrate_schema", node=CalibrateConfig)
-RESULTS = ("calibration.json", "series.parquet", "search.parquet", "calibration.png", "config.yaml", "metadata.json")
+RESULTS = ("calibration.json", "series.parquet", "search.parquet", "calibration.png", "config.yaml", "metadata.json",
+           "calibrated.yaml")
 SEARCH_KEYS = ("maxiter", "popsize", "seed", "tol")
 
 
@@ -296,6 +300,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         figure(series, train, test, names, curves).savefig(res.path("calibration.png"), dpi=150, bbox_inches="tight")
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
+        res.path("calibrated.yaml").write_text(calibrated_yaml(report, meta))
         res.commit()
     return report
 
@@ -367,3 +372,46 @@ def app() -> App:
 
 if __name__ == "__main__":
     checked_entry(main, app())
+
+
+def data_fingerprints() -> dict[str, str]:
+    """SHA-256 of each opinion data file, so a calibration names the data version it fitted."""
+    import hashlib
+
+    from experiments.observed import CHECKS_FILE, PEW_FILE
+
+    root = PEW_FILE.parent.parent.parent
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in (PEW_FILE, CHECKS_FILE)}
+
+
+def calibrated_yaml(report: dict, meta: dict) -> str:
+    """The fitted values as a ``dynamics`` config group file whose comments carry their provenance:
+    enough to rerun the calibration and get the same numbers."""
+    scores = report["scores"]
+    search = ", ".join(f"{k}={v}" for k, v in report["search"].items())
+    lines = [
+        "# @package _global_",
+        "# The calibrated belief dynamics: select with `dynamics=calibrated` (any command), or in an",
+        "# experiment's model overrides: overrides=[dynamics=calibrated]. Not the model's defaults:",
+        "# docs/validation.md says why.",
+        "# Provenance (written by experiments/calibrate.py, calibrated_yaml):",
+        f"#   command: python -m experiments.calibrate seed={report['seed']} replicates={report['replicates']}",
+        f"#   stage {report['stage']}; train {report['train'][0]}-{report['train'][1]}, "
+        f"test {report['test'][0]}-{report['test'][1]}; {report['evaluations']} evaluations; search: {search}",
+        f"#   eurosec {report['version']}, git {meta.get('git_commit', 'unknown')}",
+        f"#   training RMSE {scores['calibrated']['train_rmse_pp']:.2f} points (defaults "
+        f"{scores['default']['train_rmse_pp']:.2f}); test RMSE {scores['calibrated']['test_rmse_pp']:.2f} "
+        f"(defaults {scores['default']['test_rmse_pp']:.2f})",
+        "#   data (SHA-256):",
+        *(f"#     {path} {digest}" for path, digest in data_fingerprints().items()),
+    ]
+    groups: dict[str, list[dict]] = {}
+    for item in report["fitted"]:
+        groups.setdefault(item["key"].split(".", 1)[0], []).append(item)
+    for group, items in groups.items():
+        lines.append(f"{group}:")
+        for item in items:
+            key = item["key"].split(".", 1)[1]
+            lines.append(f"  # searched {item['low']}-{item['high']}: {item['why']}")
+            lines.append(f"  {key}: {float(item['value']):.6g}")
+    return "\n".join(lines) + "\n"

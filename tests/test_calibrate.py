@@ -9,8 +9,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from experiments import calibrate as C
+from experiments.ensemble import arm_spec
+from sim.config import CONFIG_DIR
 from sim.errors import ConfigError
 
 
@@ -123,3 +126,22 @@ def test_a_small_search_runs_reproducibly_and_writes_its_results(observed, tmp_p
     # the calibrated run scores at least as well in training as any evaluation the search made
     search = pd.read_parquet(tmp_path / "a" / "search.parquet")
     assert report["scores"]["calibrated"]["train_rmse_pp"] == pytest.approx(search["train_rmse_pp"].min())
+    # the fitted values as a config group file, with the data version it fitted
+    text = (tmp_path / "a" / "calibrated.yaml").read_text()
+    assert text.splitlines()[0] == "# @package _global_"
+    assert "data/opinion/pew_favourability.csv" in text and f"seed={cfg['seed']}" in text
+    written = yaml.safe_load(text)
+    for item in report["fitted"]:
+        group, key = item["key"].split(".", 1)
+        assert written[group][key] == pytest.approx(item["value"], rel=1e-5)
+
+
+def test_the_committed_calibration_is_selectable_and_names_its_provenance():
+    path = CONFIG_DIR / "dynamics" / "calibrated.yaml"
+    values = yaml.safe_load(path.read_text())["dynamics"]
+    spec = arm_spec(["scenario=history_2008_2015", "dynamics=calibrated"])
+    for key, value in values.items():
+        assert getattr(spec.dynamics, key) == value
+    text = path.read_text()
+    for digest in C.data_fingerprints().values():
+        assert digest in text, "the committed calibration was fitted to other data: rerun make calibrate"

@@ -392,7 +392,7 @@ EXPLORED: dict[str, Explored] = {
     "dynamics.trust_memory": Explored(
         0.0, 0.03, "Trust memory (monthly relaxation to the prior)",
         "no forgetting to a half-life of about 23 months (the default 0.01: 69 months); the calibration to "
-        "public opinion fits 0.148 (4.3 months), outside this range, where the web's lead over the treaty "
+        "public opinion fits 0.15 (4.2 months), outside this range, where the web's lead over the treaty "
         "vanishes (README, docs/validation.md)"),
     "dynamics.reassurance": Explored(
         0.1, 0.5, "Threat relief per reassuring step",

@@ -102,10 +102,12 @@ def check_ensemble_settings(cfg: dict) -> None:
 
 # roots of the model config an experiment's ``overrides`` may change (the stage, the arms, the
 # seeds and the number of replicates are the experiment's own settings)
-OVERRIDABLE = ("roster", "dynamics", "negotiation", "crises", "moves", "output", "irritant", "scenario.")
+OVERRIDABLE = ("roster", "dynamics", "negotiation", "crises", "moves", "output", "irritant", "initial_trust",
+               "scenario.")
 OVERRIDES_ALLOWED = ("KEY=VALUE overrides of the model config, e.g. dynamics.spiral_bias=0.3, "
-                     "irritant=[missile_defence] or scenario.horizon=60 (keys under: "
-                     "roster, dynamics, negotiation, crises, moves, output, irritant, scenario.*)")
+                     "irritant=[missile_defence], dynamics=calibrated, initial_trust=replay_2009 or "
+                     "scenario.horizon=60 (keys under: roster, dynamics, negotiation, crises, moves, output, "
+                     "irritant, initial_trust, scenario.*)")
 
 
 def check_option_list(names, key: str, what: str) -> None:

@@ -17,7 +17,10 @@ Three kinds of check, each over many seeds with the replay's own randomness (cri
 
 Writes ``validation.parquet`` (one row per check), ``trajectories.parquet`` (per dyad and month:
 mean, 95% CI of the mean and the 5-95% spread across runs), ``validation.png``,
-``validation.md`` (the report as a Markdown table), ``config.yaml`` and ``metadata.json``.
+``validation.md`` (the report as a Markdown table), ``config.yaml``, ``metadata.json`` and
+``initial_trust.yaml``: the replay's mean trust at the stage's month for every dyad, as a config
+file that replaces the stage's initial trust (committed as ``configs/initial_trust/replay_2009.yaml``
+and selected with ``initial_trust=replay_2009``: the stage "derived from the replay's state").
 """
 
 from __future__ import annotations
@@ -197,7 +200,7 @@ class ValidationConfig(EnsembleConfig):
 
 ConfigStore.instance().store(name="validation_schema", node=ValidationConfig)
 RESULTS = ("validation.parquet", "trajectories.parquet", "validation.png", "validation.md", "config.yaml",
-           "metadata.json")
+           "metadata.json", "initial_trust.yaml")
 
 
 def validate(cfg: dict) -> dict:
@@ -235,6 +238,59 @@ def stage_trust(stage) -> dict[str, float]:
             for d in KEY_DYADS}
 
 
+def replayed_trust(built: dict, cfg: dict) -> np.ndarray:
+    """Mean *own* trust (each actor's own evidence, before social influence, as a probability)
+    of the replay's runs (the same seeds as the checks) at the end of the month the stage starts
+    from: a scenario's trust sets own beliefs, and every run starts from their social fixed point.
+    Chunked, so memory does not grow with the replicates."""
+    from sim.mechanisms.dynamics import sigmoid
+    from sim.model import EurosecModel
+
+    replay, stage = built["replay"], built["stage"]
+    steps = [replay.date(t)[:7] for t in range(replay.horizon + 1)].index(stage_month(stage))
+    seeds = replicate_seeds(cfg["seed"], cfg["replicates"])
+    total = np.zeros((replay.roster.n, replay.roster.n))
+    for start in range(0, len(seeds), cfg["chunk"]):
+        model = EurosecModel(seeds=seeds[start:start + cfg["chunk"]], config=replay, record_events=False)
+        for _ in range(steps):
+            model.step()
+        total += sigmoid(model.engine.state.own).sum(axis=0)
+    return total / len(seeds)
+
+
+def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) -> str:
+    """The replay's mean trust as ``scenario.trust.adjust`` entries for every ordered pair of
+    actors that are not composites (a composite's trust is its members', derived in every run)."""
+    replay, stage = built["replay"], built["stage"]
+    roster = replay.roster
+    composite = {a.id for a in roster.composites()}
+    overrides = f" {' '.join(cfg['overrides'])}" if cfg["overrides"] else ""
+    lines = [
+        "# @package _global_",
+        f"# The stage's initial trust derived from the replay: each actor's own trust (before social",
+        f"# influence) averaged over {cfg['replicates']} runs of {cfg['replay']} (seed {cfg['seed']}) at the end "
+        f"of {stage_month(stage)},",
+        "# for every pair of actors (composites' trust is their members', as in every run); every run",
+        "# starts from its social fixed point, and these are also the priors beliefs relax to. Select",
+        "# it on top of a stage built on baseline_2010 (it replaces scenario.trust.adjust):",
+        "# initial_trust=replay_2009. Beliefs only: postures, irritants, threat and formats stay the",
+        "# stage's; each run draws its types afresh.",
+        f"# Written by: python -m experiments.validation replicates={cfg['replicates']} seed={cfg['seed']}"
+        f"{' overrides=' + repr(cfg['overrides']) if cfg['overrides'] else ''}; eurosec {__version__}, "
+        f"git {meta.get('git_commit', 'unknown')}{overrides and ''}",
+        "scenario:",
+        "  trust:",
+        "    adjust:",
+    ]
+    for i, a in enumerate(roster.ids):
+        if a in composite:
+            continue
+        for j, b in enumerate(roster.ids):
+            if i != j:
+                lines.append(f"      - {{from: [{a}], to: [{b}], value: {float(np.clip(trust[i, j], 0.01, 0.99)):.4f}}}")
+    return "\n".join(lines) + "\n"
+
+
 def estimate(cfg: dict, built: dict):
     from sim.resources import estimate_ensemble
 
@@ -265,6 +321,7 @@ def run(cfg: dict, out_dir: Path) -> pd.DataFrame:
         res.path("validation.md").write_text(markdown(table, cfg))
         write_yaml(cfg, res.path("config.yaml"))
         res.path("metadata.json").write_text(json.dumps(meta, indent=2))
+        res.path("initial_trust.yaml").write_text(initial_trust_yaml(replayed_trust(built, cfg), built, cfg, meta))
         res.commit()
     return table
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from experiments import validation as V
+from experiments.ensemble import arm_spec
+from sim.config import CONFIG_DIR
 from sim.errors import ConfigError
 
 
@@ -73,3 +76,31 @@ def test_overrides_reach_the_replay(tmp_path):
     faster = V.run(settings(replicates=8, overrides=["dynamics.trust_memory=0.15"]), tmp_path / "faster")
     assert not np.allclose(plain["model"].to_numpy(), faster["model"].to_numpy())
     assert "dynamics.trust_memory=0.15" in (tmp_path / "faster" / "validation.md").read_text()
+
+
+def test_the_run_writes_the_replays_state_as_an_initial_trust_file(tmp_path):
+    V.run(settings(replicates=12), tmp_path)
+    text = (tmp_path / "initial_trust.yaml").read_text()
+    assert text.splitlines()[0] == "# @package _global_"
+    entries = yaml.safe_load(text)["scenario"]["trust"]["adjust"]
+    roster = arm_spec(["scenario=baseline_2010"]).roster
+    leaves = [a.id for a in roster.actors if not a.is_composite]
+    assert {(e["from"][0], e["to"][0]) for e in entries} == {(a, b) for a in leaves for b in roster.ids if a != b}
+    assert all(0.01 <= e["value"] <= 0.99 for e in entries)
+
+
+def test_the_committed_replayed_stage_is_the_replays_state_at_the_end_of_2009():
+    """configs/initial_trust/replay_2009.yaml holds what `python -m experiments.validation` (seed
+    0, 1,000 runs) writes today, and the stage built with it starts at the replay's key dyads;
+    if the model or the replay changes, regenerate it (docs/validation.md)."""
+    path = CONFIG_DIR / "initial_trust" / "replay_2009.yaml"
+    committed = {(e["from"][0], e["to"][0]): e["value"] for e in yaml.safe_load(path.read_text())["scenario"]["trust"]["adjust"]}
+    cfg = settings(replay="history_2008_2015", replicates=1000)
+    built = V.validate(cfg)
+    trust = V.replayed_trust(built, cfg)
+    ids = built["replay"].roster.ids
+    for (a, b), value in committed.items():
+        assert value == pytest.approx(float(np.clip(trust[ids.index(a), ids.index(b)], 0.01, 0.99)), abs=6e-5), (a, b)
+    stage = arm_spec(["scenario=baseline_2010", "initial_trust=replay_2009"])
+    start = V.stage_trust(stage)
+    assert start["USA_RUS"] < V.stage_trust(arm_spec(["scenario=baseline_2010"]))["USA_RUS"] - 0.1

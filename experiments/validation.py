@@ -280,6 +280,7 @@ def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) ->
         f"git {meta.get('git_commit', 'unknown')}{overrides and ''}",
         "scenario:",
         "  trust:",
+        f"    starts: \"{stage.date(1)[:7]}\"   # the stages it fits (others are refused)",
         "    adjust:",
     ]
     for i, a in enumerate(roster.ids):

@@ -37,9 +37,10 @@ def rule_matrix(section: Mapping, groups: Mapping, roster, key: str, default: fl
     touched = np.zeros((roster.n, roster.n), dtype=bool)
     listed = [("rules", r, rule) for r, rule in enumerate(section.get("rules") or [])]
     listed += [("adjust", r, rule) for r, rule in enumerate(section.get("adjust") or [])]
+    allowed = ("default", "rules", "adjust", "starts") if key == "scenario.trust" else ("default", "rules", "adjust")
     for name in section:
-        if name not in ("default", "rules", "adjust"):
-            raise ConfigError(f"{key}.{name}", "unknown key", ["default", "rules", "adjust"])
+        if name not in allowed:
+            raise ConfigError(f"{key}.{name}", "unknown key", list(allowed))
     for part, r, rule in listed:
         rkey = f"{key}.{part}[{r}]"
         if not isinstance(rule, Mapping) or "value" not in rule:
@@ -59,6 +60,12 @@ def initial_matrices(scenario: Mapping, roster) -> dict[str, np.ndarray]:
     for g in groups:
         if g in roster.ids or g == "all":
             raise ConfigError(f"scenario.groups.{g}", "a group name may not shadow an actor id", "new names")
+    starts = (scenario.get("trust") or {}).get("starts")
+    if starts is not None and starts != scenario.get("start_date", "2010-01"):
+        # an initial-trust file derived from a state (configs/initial_trust/) fits one start month
+        raise ConfigError("initial_trust", f"these beliefs are a state for a stage starting {starts}; scenario "
+                          f"{scenario.get('name')!r} starts {scenario.get('start_date', '2010-01')}",
+                          f"a scenario starting {starts}, e.g. baseline_2010, incremental_web, treaty_track")
     trust, _ = rule_matrix(scenario.get("trust") or {}, groups, roster, "scenario.trust", 0.5, 0.01, 0.99)
     posture, _ = rule_matrix(scenario.get("posture") or {}, groups, roster, "scenario.posture", 0.0)
     irritant, _ = rule_matrix(scenario.get("irritants") or {}, groups, roster, "scenario.irritants", 0.0)

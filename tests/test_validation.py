@@ -82,7 +82,9 @@ def test_the_run_writes_the_replays_state_as_an_initial_trust_file(tmp_path):
     V.run(settings(replicates=12), tmp_path)
     text = (tmp_path / "initial_trust.yaml").read_text()
     assert text.splitlines()[0] == "# @package _global_"
-    entries = yaml.safe_load(text)["scenario"]["trust"]["adjust"]
+    trust = yaml.safe_load(text)["scenario"]["trust"]
+    assert trust["starts"] == "2010-01"  # the stage's first month: other stages are refused
+    entries = trust["adjust"]
     roster = arm_spec(["scenario=baseline_2010"]).roster
     leaves = [a.id for a in roster.actors if not a.is_composite]
     assert {(e["from"][0], e["to"][0]) for e in entries} == {(a, b) for a in leaves for b in roster.ids if a != b}

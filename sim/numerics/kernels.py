@@ -53,7 +53,7 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
                 neg_social32[r, i, j] = np.float32(-social[r, i, j])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
                         adjustment, threat, posture, react, fatigue, grievance, ceiling, ceiling_active,
                         comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high):
@@ -68,80 +68,145 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     L_own[j, i] -= kappa d (1 + sigma P[j, i]) for a rise, += kappa |d| (1 - sigma P[j, i]) v for a
     fall, v = 1 where a commitment caps A[i, j] (verified) else ``unverified``; clipped to bounds.
 
-    One replicate at a time, in three short passes (threat, posture, reading) so that each
-    loop streams few arrays; the reading keeps the month's changes in small scratch matrices."""
+    One replicate at a time, each pass a loop over the n * n cells of a replicate's flat,
+    contiguous matrices with selects instead of branches, so that the compiler vectorises it
+    (every cell's arithmetic is unchanged, so are its bits). The transposed reads (A[j, i] in the
+    target, the change of A[i, j] read into L_own[j, i]) go through small transposed scratch
+    copies; the diagonal's target (0) is applied after the threat pass. ``error_model="numpy"``
+    lets the single-precision reciprocal vectorise (Python's check for a zero divisor would not;
+    1 + exp(-L) is never 0)."""
     R, n = threat.shape[0], threat.shape[1]
-    change = np.empty((n, n))  # [i, j]: A'[i, j] - A[i, j]
-    seen = np.empty((n, n))  # [i, j]: v, how a fall of A[i, j] is believed
+    N = n * n
+    neg_cap = np.empty(N)  # per cell: -cap_j wT and k_i
+    k_cell = np.empty(N)
+    for i in range(n):
+        for j in range(n):
+            neg_cap[i * n + j] = neg_cap_mistrust[j]
+            k_cell[i * n + j] = react[i]
+    pushed = np.empty(N)  # [i, j]: A[j, i] cap_j wA
+    diagonal = np.empty(n)  # threat[i, i] before the step
+    change = np.empty(N)  # [i, j]: A'[i, j] - A[i, j]
+    seen = np.empty(N)  # [i, j]: v, how a fall of A[i, j] is believed (only with caps)
+    change_t = np.empty(N)  # [j, i]: the same, transposed, 0 on the diagonal
+    seen_t = np.empty(N)
+    e2, tr2, ir2 = exp_neg_social.reshape(R, N), trust.reshape(R, N), irritant.reshape(R, N)
+    th2, p2, c2, o2 = threat.reshape(R, N), posture.reshape(R, N), ceiling.reshape(R, N), own.reshape(R, N)
+    b2, g2 = base.reshape(base.shape[0], N), grievance.reshape(grievance.shape[0], N)
     for r in range(R):
-        _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
-                     cap_posture, adjustment, threat, posture)
-        _composite_rows(threat, r, comp_index, comp_members, comp_starts)
-        _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen)
-        if posture_evidence != 0.0:
-            _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high)
-
-
-@njit(cache=True, nogil=True)
-def _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
-                 cap_posture, adjustment, threat, posture):
-    """Replicate r's trust, irritant decay and threat step (threat_posture_step)."""
-    n = threat.shape[1]
-    one = np.float32(1.0)
-    rb = r if base.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
-    for i in range(n):
-        for j in range(n):
-            t = np.float64(one / (one + exp_neg_social[r, i, j]))
-            trust[r, i, j] = t
-            target = t * neg_cap_mistrust[j] + base[rb, i, j]
-            if irritant_active:
-                load = irritant[r, i, j] * irritant_keep
-                irritant[r, i, j] = load
-                target += load
-            target += posture[r, j, i] * cap_posture[j]
-            target = 1.0 if target > 1.0 else target
-            target = 0.0 if i == j else target
-            threat[r, i, j] += (target - threat[r, i, j]) * adjustment
-
-
-@njit(cache=True, nogil=True)
-def _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen):
-    """Replicate r's Richardson step (threat_posture_step); the changes and their believability
-    go to ``change`` and ``seen``."""
-    n = threat.shape[1]
-    rg = r if grievance.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
-    for i in range(n):
-        k = react[i]
-        for j in range(n):
-            before = posture[r, i, j]
-            push = threat[r, i, j] * k
-            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[rg, i, j]
-            a = 1.0 if a > 1.0 else a
-            v = unverified
-            if ceiling_active:
-                cap = ceiling[r, i, j]
-                a = cap if a > cap else a
-                v = 1.0 if cap < 1.0 else unverified
-            seen[i, j] = v
-            change[i, j] = a - before
-            posture[r, i, j] = a
-
-
-@njit(cache=True, nogil=True)
-def _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high):
-    """Replicate r: each target j reads the change of i's posture towards it (threat_posture_step)."""
-    n = threat.shape[1]
-    for j in range(n):
+        th, p = th2[r], p2[r]
+        b = b2[r if b2.shape[0] > 1 else 0]  # (1, n, n): the same for every replicate
+        g = g2[r if g2.shape[0] > 1 else 0]
         for i in range(n):
-            d = change[i, j]
-            if d != 0.0 and i != j:
-                fear = spiral_bias * threat[r, j, i]
-                x = posture_evidence * d
-                delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * seen[i, j]
-                o = own[r, j, i] - delta
-                o = low if o < low else o
-                o = high if o > high else o
-                own[r, j, i] = o
+            for j in range(n):
+                pushed[i * n + j] = p[j * n + i] * cap_posture[j]
+            diagonal[i] = th[i * n + i]
+        _trust_cells(e2[r], tr2[r], N)
+        if irritant_active:
+            _threat_cells_irritant(tr2[r], neg_cap, b, ir2[r], irritant_keep, pushed, th, adjustment, N)
+        else:
+            _threat_cells(tr2[r], neg_cap, b, pushed, th, adjustment, N)
+        for i in range(n):
+            th[i * n + i] = diagonal[i] + (0.0 - diagonal[i]) * adjustment
+        _composite_rows(threat, r, comp_index, comp_members, comp_starts)
+        if ceiling_active:
+            _posture_cells_capped(th, p, k_cell, fatigue, g, c2[r], unverified, change, seen, N)
+        else:
+            _posture_cells(th, p, k_cell, fatigue, g, change, N)
+        if posture_evidence != 0.0:
+            for i in range(n):
+                for j in range(n):
+                    change_t[j * n + i] = change[i * n + j]
+                change_t[i * n + i] = 0.0  # a change of the diagonal is not read
+            if ceiling_active:
+                for i in range(n):
+                    for j in range(n):
+                        seen_t[j * n + i] = seen[i * n + j]
+                _read_cells(o2[r], th, change_t, seen_t, posture_evidence, spiral_bias, low, high, N)
+            else:
+                _read_cells_unverified(o2[r], th, change_t, unverified, posture_evidence, spiral_bias, low, high, N)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _trust_cells(exp_neg_social, trust, N):
+    one = np.float32(1.0)
+    for x in range(N):
+        trust[x] = np.float64(one / (one + exp_neg_social[x]))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _threat_cells(trust, neg_cap, base, pushed, threat, adjustment, N):
+    for x in range(N):
+        target = trust[x] * neg_cap[x] + base[x]
+        target += pushed[x]
+        target = 1.0 if target > 1.0 else target
+        threat[x] += (target - threat[x]) * adjustment
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _threat_cells_irritant(trust, neg_cap, base, irritant, keep, pushed, threat, adjustment, N):
+    for x in range(N):
+        target = trust[x] * neg_cap[x] + base[x]
+        load = irritant[x] * keep
+        irritant[x] = load
+        target += load
+        target += pushed[x]
+        target = 1.0 if target > 1.0 else target
+        threat[x] += (target - threat[x]) * adjustment
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _posture_cells(threat, posture, k_cell, fatigue, grievance, change, N):
+    for x in range(N):
+        before = posture[x]
+        push = threat[x] * k_cell[x]
+        a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[x]
+        a = 1.0 if a > 1.0 else a
+        change[x] = a - before
+        posture[x] = a
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _posture_cells_capped(threat, posture, k_cell, fatigue, grievance, ceiling, unverified, change, seen, N):
+    for x in range(N):
+        before = posture[x]
+        push = threat[x] * k_cell[x]
+        a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[x]
+        a = 1.0 if a > 1.0 else a
+        cap = ceiling[x]
+        a = cap if a > cap else a
+        seen[x] = 1.0 if cap < 1.0 else unverified
+        change[x] = a - before
+        posture[x] = a
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _read_cells(own, threat, change_t, seen_t, posture_evidence, spiral_bias, low, high, N):
+    """Cell y = (j, i): j reads the change of A[i, j] (``change_t``, 0 = nothing to read)."""
+    for y in range(N):
+        d = change_t[y]
+        fear = spiral_bias * threat[y]
+        x = posture_evidence * d
+        delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * seen_t[y]
+        before = own[y]
+        o = before - delta
+        o = low if o < low else o
+        o = high if o > high else o
+        own[y] = o if d != 0.0 else before
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _read_cells_unverified(own, threat, change_t, unverified, posture_evidence, spiral_bias, low, high, N):
+    """_read_cells without caps: every fall is read with ``unverified``."""
+    for y in range(N):
+        d = change_t[y]
+        fear = spiral_bias * threat[y]
+        x = posture_evidence * d
+        delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * unverified
+        before = own[y]
+        o = before - delta
+        o = low if o < low else o
+        o = high if o > high else o
+        own[y] = o if d != 0.0 else before
 
 
 @njit(cache=True, nogil=True)

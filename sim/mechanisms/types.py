@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.numerics.streams import TYPES, generators
+from sim.numerics.streams import TYPES, pcg_states, uniforms
 
 
 def log_sigmoid(x):
@@ -82,5 +82,5 @@ class ChoiceModel:
 def draw_types(seeds: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """(R, n) bool: True where the actor is a security seeker in that replicate; one uniform per
     actor from the replicate's own type stream, so a replicate's types depend on its seed only."""
-    u = np.stack([g.random(prior.size) for g in generators(seeds, TYPES)]) if len(seeds) else np.zeros((0, prior.size))
+    u = uniforms(pcg_states(seeds, TYPES), np.empty((len(seeds), prior.size)))
     return u < prior[None, :]

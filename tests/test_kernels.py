@@ -283,3 +283,16 @@ def test_shared_floors_equal_the_full_arrays():
     assert not shared.engine.beliefs.floor_shared and not shared.engine.beliefs.grievance_shared  # both changed
     for name in ("own", "social", "trust", "threat", "posture", "grievance", "irritant_floor"):
         np.testing.assert_array_equal(getattr(shared.engine.state, name), getattr(full.engine.state, name))
+
+
+def test_act_tables_equal_the_elementwise_choice_model(moved_model):
+    """ChoiceModel.act_tables (computed once per distinct cost, cached across calls) gives every
+    entry exactly what the elementwise methods give it, for one cost, a few, and again from the cache."""
+    choice = moved_model.engine.choice
+    for cost in (np.full(7, 0.003), np.array([0.0, 0.2, 0.45, 0.2, 0.0]), np.full(3, 0.003), np.array([0.45, 0.2])):
+        for _ in range(2):
+            tables = choice.act_tables(cost)
+            expected = (choice.probability(cost, np.ones(cost.size, dtype=bool)),
+                        choice.probability(cost, np.zeros(cost.size, dtype=bool)), choice.taken(cost), choice.refused(cost))
+            for got, want in zip(tables, expected):
+                assert got.shape == cost.shape and got.tobytes() == want.tobytes()

@@ -96,8 +96,9 @@ class Signals:
         for a, (rows, _, cost, draws) in enumerate(queue):
             at = slice(None) if rows.size == R else rows  # distinct rows: R of them are all
             active[a, at] = True
-            for t, values in enumerate((*self.choice.act_tables(cost), cost)):
-                tables[t, a, at] = values
+            table, inverse = self.choice.act_table_values(cost)  # (4, distinct costs): the act_tables columns
+            tables[:4, a, at] = table if inverse is None else table[:, inverse]  # one cost: broadcast
+            tables[4, a, at] = cost
             u[at, sender_starts[a]:sender_starts[a + 1]] = draws
         d = self.spec.dynamics
         kernels.choice_pairs_queued(self.state.own.reshape(R, -1), self.state.threat.reshape(R, -1), active,

@@ -405,15 +405,44 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
             threat[r, x] = t if t < 1.0 else 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def column_means(trust, threat, posture, source, index, starts, out):
     """out[r, c] = mean of one state array (``source[c]``: 0 trust, 1 threat, 2 posture) over the
     flat pairs index[starts[c]:starts[c + 1]] (a single pair for a dyad column). Long sums use
     four running partial sums (a fixed order, so still deterministic) to break the chain of
-    dependent additions."""
+    dependent additions. Two replicates at a time, each with its own four sums in the same order
+    (the index list is read once for both, and the two chains overlap)."""
     R = trust.shape[0]
-    for r in range(R):
-        for c in range(source.shape[0]):
+    C = source.shape[0]
+    r = 0
+    while r + 2 <= R:
+        for c in range(C):
+            lo, hi = starts[c], starts[c + 1]
+            a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
+            x0, x1 = a[r], a[r + 1]
+            s0 = s1 = s2 = s3 = 0.0
+            u0 = u1 = u2 = u3 = 0.0
+            t = lo
+            while t + 4 <= hi:
+                i0, i1, i2, i3 = index[t], index[t + 1], index[t + 2], index[t + 3]
+                s0 += x0[i0]
+                s1 += x0[i1]
+                s2 += x0[i2]
+                s3 += x0[i3]
+                u0 += x1[i0]
+                u1 += x1[i1]
+                u2 += x1[i2]
+                u3 += x1[i3]
+                t += 4
+            while t < hi:
+                s0 += x0[index[t]]
+                u0 += x1[index[t]]
+                t += 1
+            out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
+            out[r + 1, c] = ((u0 + u1) + (u2 + u3)) / (hi - lo)
+        r += 2
+    for r in range(r, R):
+        for c in range(C):
             lo, hi = starts[c], starts[c + 1]
             a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
             s0 = s1 = s2 = s3 = 0.0

@@ -48,8 +48,22 @@ class Beliefs:
         # copy instead of streaming an (R, n, n) array (the update is bound by memory traffic).
         self.floor_shared = self.grievance_shared = True
         self.ceiling_active = False  # any commitment capping postures this month?
+        # the recorded state means, taken by the update's kernel (attach_means); means_at: the
+        # month they belong to (-1: none yet)
+        self._no_means = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+                          np.zeros((0, 0)))
+        self._means_plan = self._no_means
+        self.means, self.means_at = None, -1
 
-    def update(self) -> None:
+    def attach_means(self, source, index, starts) -> None:
+        """Have each update also take the means of kernels.column_means with this plan, while each
+        replicate's matrices are in the cache (sim/output/records.py reads ``means`` when
+        ``means_at`` is the month it records)."""
+        self.means = np.empty((self.state.own.shape[0], len(source)))
+        self._means_plan = (np.asarray(source, dtype=np.int64), np.asarray(index, dtype=np.int64),
+                            np.asarray(starts, dtype=np.int64), self.means)
+
+    def update(self, step: int = -1) -> None:
         s, d, k = self.state, self.dynamics, self.constants
         # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L; -L in single precision
         kernels.social_step(s.own, k["rho_prior"], k["keep"], s.social, k["infl_rows"], k["infl_weights"],
@@ -64,7 +78,9 @@ class Beliefs:
                                     self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
                                     s.posture, k["react"], d.posture_fatigue, grievance, s.ceiling,
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
-                                    s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds)
+                                    s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds,
+                                    *self._means_plan)
+        self.means_at = step if self.means is not None else -1
 
     def threat_base(self) -> np.ndarray:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until

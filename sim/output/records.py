@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.core.engine import MONTH
 from sim.numerics import kernels
 from sim.config.selection import check_replicate_selection, selected_replicates
 from sim.output import outcomes
@@ -43,19 +44,25 @@ class Recorder:
         self._summary: list[np.ndarray] = []
         self._steps: list[int] = []
         self._dyads: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._plan = None  # built on the first record (kernels.column_means)
+        # the state means' plan (kernels.column_means); the monthly belief update takes them too,
+        # while each replicate's matrices are in the cache (Beliefs.attach_means)
+        self._plan = outcomes.state_plan(engine.spec, [self.outcome_columns[k] for k in self._state_at])
+        engine.beliefs.attach_means(*self._plan)
 
     def record(self) -> None:
         eng = self.engine
         s, t = eng.state, eng.step_count
         R = eng.R
         cols = self.outcome_columns
-        if self._plan is None:
-            self._plan = outcomes.state_plan(eng.spec, [cols[k] for k in self._state_at])
-        source, index, starts = self._plan
-        state_cols = np.empty((R, source.size))
-        kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
-                             source, index, starts, state_cols)
+        if eng.beliefs.means_at == t and t > 0 and eng.phases is MONTH:
+            # taken by this month's belief update; in the month's phases nothing after it changes
+            # trust, threat or posture (human security only reads threat)
+            state_cols = eng.beliefs.means
+        else:
+            source, index, starts = self._plan
+            state_cols = np.empty((R, source.size))
+            kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
+                                 source, index, starts, state_cols)
         # kept in float32, the precision of the summary table (halves an ensemble's memory);
         # each value is rounded once, from float64 (or an exact integer), as a float64 row would be
         row = np.empty((R, len(cols)), dtype=np.float32)

@@ -118,7 +118,8 @@ def test_acting_reads_the_queued_acts_first(moved_model):
 def test_threat_posture_step_equals_its_one_pass_reference(moved_model, R):
     """kernels.threat_posture_step (passes over each replicate's cells) equals the single-pass loop
     it replaced, threat_posture_reference, with irritants decaying, caps binding and the spiral on
-    or off; the recorded means it takes on the way equal column_means on the new state."""
+    or off; the recorded means and Brier score it takes on the way equal column_means and brier on
+    the new state."""
     from sim.numerics import kernels
 
     model = moved_model
@@ -129,16 +130,21 @@ def test_threat_posture_step_equals_its_one_pass_reference(moved_model, R):
     take = np.arange(R) % eng.R
     base = s.irritant_floor[take] + k["cT"]
     source, index, starts = model.recorder._plan
+    from sim.output.outcomes import _leaf_mask
+
+    mask = _leaf_mask(model.spec)
+    pairs = np.flatnonzero(mask.ravel())
+    seeker = rng.uniform(size=(R, n)) < 0.5
     exp_neg = np.exp(-rng.uniform(-4, 4, (R, n, n))).astype(np.float32)
     ceiling = np.where(rng.uniform(size=(R, n, n)) < 0.3, rng.uniform(0.0, 0.5, (R, n, n)), 1.0)
     for active, evidence in ((True, d.posture_evidence), (False, 0.0), (False, d.posture_evidence)):
         state = {name: rng.uniform(0.0, 1.0, (R, n, n)) for name in ("trust", "irritant", "threat", "posture", "grievance")}
         state["own"] = rng.uniform(*eng.logit_bounds, (R, n, n))
         results = []
-        means = np.empty((R, source.size))
+        means, score = np.empty((R, source.size)), np.empty(R)
         for kernel in (kernels.threat_posture_step, threat_posture_reference):
             st = {name: a.copy() for name, a in state.items()}
-            extra = (source, index, starts, means) if kernel is kernels.threat_posture_step else ()
+            extra = (source, index, starts, means, pairs, pairs % n, seeker, score) if kernel is kernels.threat_posture_step else ()
             kernel(exp_neg, st["trust"], base, st["irritant"], 1.0 - d.irritant_decay, active, k["neg_cT"], k["cA"],
                    d.threat_adjustment, st["threat"], st["posture"], k["react"], d.posture_fatigue, st["grievance"],
                    ceiling, active, k["comp_index"], k["comp_members"], k["comp_starts"], st["own"], evidence,
@@ -151,6 +157,9 @@ def test_threat_posture_step_equals_its_one_pass_reference(moved_model, R):
         kernels.column_means(*(results[1][name].reshape(R, -1) for name in ("trust", "threat", "posture")), source, index,
                              starts, expected)
         assert means.tobytes() == expected.tobytes()
+        expected = np.empty(R)
+        kernels.brier(results[1]["trust"], seeker, mask, expected)
+        assert score.tobytes() == expected.tobytes()
 
 
 def threat_posture_reference(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,

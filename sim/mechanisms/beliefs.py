@@ -48,12 +48,12 @@ class Beliefs:
         # copy instead of streaming an (R, n, n) array (the update is bound by memory traffic).
         self.floor_shared = self.grievance_shared = True
         self.ceiling_active = False  # any commitment capping postures this month?
-        # the recorded state means, taken by the update's kernel (attach_means); means_at: the
-        # month they belong to (-1: none yet)
-        self._no_means = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
-                          np.zeros((0, 0)))
-        self._means_plan = self._no_means
-        self.means, self.means_at = None, -1
+        # the recorded state means and Brier score, taken by the update's kernel (attach_means,
+        # attach_brier); means_at: the month of the last update (-1: none yet)
+        self._means_plan = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+                            np.zeros((0, 0)))
+        self._brier_plan = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), state.seeker, np.zeros(0))
+        self.means, self.brier, self.means_at = None, None, -1
 
     def attach_means(self, source, index, starts) -> None:
         """Have each update also take the means of kernels.column_means with this plan, while each
@@ -62,6 +62,14 @@ class Beliefs:
         self.means = np.empty((self.state.own.shape[0], len(source)))
         self._means_plan = (np.asarray(source, dtype=np.int64), np.asarray(index, dtype=np.int64),
                             np.asarray(starts, dtype=np.int64), self.means)
+
+    def attach_brier(self, mask) -> None:
+        """Have each update also take kernels.brier's score of the new trust over the pairs of
+        ``mask`` (n, n) (the outcome belief_error, sim/output/outcomes.py reads ``brier``)."""
+        pairs = np.flatnonzero(np.asarray(mask).ravel())  # row-major, the order of kernels.brier's sum
+        self.brier = np.empty(self.state.own.shape[0])
+        self._brier_plan = (pairs.astype(np.int64), (pairs % self.state.own.shape[1]).astype(np.int64),
+                            self.state.seeker, self.brier)
 
     def update(self, step: int = -1) -> None:
         s, d, k = self.state, self.dynamics, self.constants
@@ -79,8 +87,8 @@ class Beliefs:
                                     s.posture, k["react"], d.posture_fatigue, grievance, s.ceiling,
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
                                     s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds,
-                                    *self._means_plan)
-        self.means_at = step if self.means is not None else -1
+                                    *self._means_plan, *self._brier_plan)
+        self.means_at = step
 
     def threat_base(self) -> np.ndarray:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until

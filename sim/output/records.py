@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.core.engine import MONTH
 from sim.numerics import kernels
 from sim.config.selection import check_replicate_selection, selected_replicates
 from sim.output import outcomes
@@ -48,13 +47,15 @@ class Recorder:
         # while each replicate's matrices are in the cache (Beliefs.attach_means)
         self._plan = outcomes.state_plan(engine.spec, [self.outcome_columns[k] for k in self._state_at])
         engine.beliefs.attach_means(*self._plan)
+        if any(c.outcome.name == "belief_error" for c in self.outcome_columns):
+            engine.beliefs.attach_brier(outcomes._leaf_mask(engine.spec))
 
     def record(self) -> None:
         eng = self.engine
         s, t = eng.state, eng.step_count
         R = eng.R
         cols = self.outcome_columns
-        if eng.beliefs.means_at == t and t > 0 and eng.phases is MONTH:
+        if outcomes.fresh_from_update(eng) and eng.beliefs.means is not None:
             # taken by this month's belief update; in the month's phases nothing after it changes
             # trust, threat or posture (human security only reads threat)
             state_cols = eng.beliefs.means

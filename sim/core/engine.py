@@ -33,7 +33,7 @@ def _structures_month(world, step: int) -> None:
 
 
 def _beliefs_month(world, step: int) -> None:
-    world.beliefs.update(step)
+    world.beliefs.update()
 
 
 # The month, in order (docs/model.md, "Process overview and scheduling"). Each phase is a

@@ -50,35 +50,12 @@ class Beliefs:
         # copy instead of streaming an (R, n, n) array (the update is bound by memory traffic).
         self.floor_shared = self.grievance_shared = True
         self.ceiling_active = False  # any commitment capping postures this month?
-        # the recorded state means and Brier score, taken by the update's kernel (attach_means,
-        # attach_brier); means_at: the month of the last update (-1: none yet)
-        self._means_plan = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
-                            np.zeros((0, 0)))
-        self._brier_plan = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), state.seeker, np.zeros(0))
-        self.means, self.brier, self.means_at = None, None, -1
 
-    def attach_means(self, source, index, starts) -> None:
-        """Have each update also take the means of kernels.column_means with this plan, while each
-        replicate's matrices are in the cache (sim/output/records.py reads ``means`` when
-        ``means_at`` is the month it records)."""
-        self.means = np.empty((self.state.own.shape[0], len(source)))
-        self._means_plan = (np.asarray(source, dtype=np.int64), np.asarray(index, dtype=np.int64),
-                            np.asarray(starts, dtype=np.int64), self.means)
-
-    def attach_brier(self, mask) -> None:
-        """Have each update also take kernels.brier's score of the new trust over the pairs of
-        ``mask`` (n, n) (the outcome belief_error, sim/output/outcomes.py reads ``brier``)."""
-        pairs = np.flatnonzero(np.asarray(mask).ravel())  # row-major, the order of kernels.brier's sum
-        self.brier = np.empty(self.state.own.shape[0])
-        self._brier_plan = (pairs.astype(np.int64), (pairs % self.state.own.shape[1]).astype(np.int64),
-                            self.state.seeker, self.brier)
-
-    def update(self, step: int = -1) -> None:
+    def update(self) -> None:
         """The month's update of every replicate (in ``threads`` chunks of replicates at once:
         sim/numerics/threads.py; the same numbers for any number)."""
         self._base_now = self.threat_base()
         over_replicates(self._update_rows, self.state.own.shape[0], self.threads)
-        self.means_at = step
 
     def _update_rows(self, lo: int, hi: int) -> None:
         """The update of replicates lo..hi-1 (contiguous slices: the kernels' own layouts)."""
@@ -95,15 +72,12 @@ class Beliefs:
         # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
         grievance = s.grievance[:1] if self.grievance_shared else s.grievance[rows]
         base = self._base_now if self._base_now.shape[0] == 1 else self._base_now[rows]
-        source, index, starts, means = self._means_plan
-        pairs, targets, seeker, brier = self._brier_plan
         kernels.threat_posture_step(buf, s.trust[rows], base, s.irritant[rows], 1.0 - d.irritant_decay,
                                     self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat[rows],
                                     s.posture[rows], k["react"], d.posture_fatigue, grievance, s.ceiling[rows],
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
                                     s.own[rows], d.posture_evidence, d.spiral_bias, d.unverified_reading,
-                                    *self.logit_bounds, source, index, starts, means[rows] if means.shape[0] else means,
-                                    pairs, targets, seeker[rows], brier[rows] if brier.shape[0] else brier)
+                                    *self.logit_bounds)
 
     def threat_base(self) -> np.ndarray:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until

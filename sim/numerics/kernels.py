@@ -56,8 +56,7 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
 @njit(cache=True, nogil=True, error_model="numpy")
 def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
                         adjustment, threat, posture, react, fatigue, grievance, ceiling, ceiling_active,
-                        comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high,
-                        means_source, means_index, means_starts, means, brier_pairs, brier_targets, seeker, brier_out):
+                        comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high):
     """In place: T = 1 / (1 + exp(-L)) from ``exp_neg_social`` (float32, as dyn.sigmoid computes
     it: the sum and the reciprocal in single precision); irritant decay; P* = min(cap_j (wA A[j, i] + wT (1 - T[i, j])) + I[i, j], 1) with a
     zero diagonal (``base`` = cap_j wT + standing irritants); P <- P + theta (P* - P);
@@ -75,13 +74,7 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     target, the change of A[i, j] read into L_own[j, i]) go through small transposed scratch
     copies; the diagonal's target (0) is applied after the threat pass. ``error_model="numpy"``
     lets the single-precision reciprocal vectorise (Python's check for a zero divisor would not;
-    1 + exp(-L) is never 0).
-
-    If ``means`` has rows (R, C), each replicate's recorded means (column_means' arithmetic on
-    the new trust, threat and posture, plan ``means_source``, ``means_index``, ``means_starts``)
-    are taken while its matrices are still in the cache (sim/output/records.py reads them); if
-    ``brier_out`` has rows, so is the Brier score of the new trust (kernels.brier's sum for one
-    replicate, over the flat ``brier_pairs`` with targets ``brier_targets``)."""
+    1 + exp(-L) is never 0)."""
     R, n = threat.shape[0], threat.shape[1]
     N = n * n
     neg_cap = np.empty(N)  # per cell: -cap_j wT and k_i
@@ -131,10 +124,6 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
                 _read_cells(o2[r], th, change_t, seen_t, posture_evidence, spiral_bias, low, high, N)
             else:
                 _read_cells_unverified(o2[r], th, change_t, unverified, posture_evidence, spiral_bias, low, high, N)
-        if means.shape[0] > 0:
-            _means_row(tr2[r], th, p, means_source, means_index, means_starts, means[r])
-        if brier_out.shape[0] > 0:
-            brier_out[r] = _brier_row(tr2[r], seeker[r], brier_pairs, brier_targets)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -417,26 +406,6 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _means_row(trust, threat, posture, source, index, starts, out):
-    """column_means for one replicate's flat matrices (the same sums in the same order)."""
-    for c in range(source.shape[0]):
-        lo, hi = starts[c], starts[c + 1]
-        a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
-        s0 = s1 = s2 = s3 = 0.0
-        t = lo
-        while t + 4 <= hi:
-            s0 += a[index[t]]
-            s1 += a[index[t + 1]]
-            s2 += a[index[t + 2]]
-            s3 += a[index[t + 3]]
-            t += 4
-        while t < hi:
-            s0 += a[index[t]]
-            t += 1
-        out[c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def column_means(trust, threat, posture, source, index, starts, out):
     """out[r, c] = mean of one state array (``source[c]``: 0 trust, 1 threat, 2 posture) over the
     flat pairs index[starts[c]:starts[c + 1]] (a single pair for a dyad column). Long sums use
@@ -488,16 +457,6 @@ def column_means(trust, threat, posture, source, index, starts, out):
                 s0 += a[r, index[t]]
                 t += 1
             out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _brier_row(trust, seeker, pairs, targets):
-    """brier for one replicate's flat trust: the same sum in the same order."""
-    acc = 0.0
-    for p in range(pairs.shape[0]):
-        d = trust[pairs[p]] - np.float64(seeker[targets[p]])
-        acc += d * d
-    return acc / pairs.shape[0]
 
 
 @njit(cache=True, nogil=True)

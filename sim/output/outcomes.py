@@ -294,16 +294,6 @@ count("crises", direction="worse", description="crises this month (finals: total
 count("escalations", direction="worse", description="crises that escalated this month (finals: total over the run)")
 
 
-def fresh_from_update(engine) -> bool:
-    """Whether what the monthly belief update took for the recorder (Beliefs.attach_means,
-    attach_brier) is the current state: the update ran this month and the month's phases are
-    the default ones, in which nothing after the update changes trust, threat or posture
-    (human security only reads threat)."""
-    from sim.core.engine import MONTH
-
-    return engine.step_count > 0 and engine.beliefs.means_at == engine.step_count and engine.phases is MONTH
-
-
 def _leaf_mask(spec) -> np.ndarray:
     leaves = np.array([not a.is_composite for a in spec.roster.actors])
     return leaves[:, None] & leaves[None, :] & ~np.eye(spec.roster.n, dtype=bool)
@@ -317,8 +307,6 @@ def _belief_error(r: Reading) -> np.ndarray:
     from sim.numerics import kernels
 
     eng = r.engine
-    if fresh_from_update(eng) and eng.beliefs.brier is not None:
-        return eng.beliefs.brier.copy()  # taken by this month's belief update (Beliefs.attach_brier)
     out = np.empty(r.R)
     kernels.brier(eng.state.trust, eng.state.seeker, _leaf_mask(eng.spec), out)
     return out

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.numerics import kernels
+from sim.numerics.threads import over_replicates
 from sim.config.selection import check_replicate_selection, selected_replicates
 from sim.output import outcomes
 
@@ -43,27 +44,20 @@ class Recorder:
         self._summary: list[np.ndarray] = []
         self._steps: list[int] = []
         self._dyads: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        # the state means' plan (kernels.column_means); the monthly belief update takes them too,
-        # while each replicate's matrices are in the cache (Beliefs.attach_means)
-        self._plan = outcomes.state_plan(engine.spec, [self.outcome_columns[k] for k in self._state_at])
-        engine.beliefs.attach_means(*self._plan)
-        if any(c.outcome.name == "belief_error" for c in self.outcome_columns):
-            engine.beliefs.attach_brier(outcomes._leaf_mask(engine.spec))
+        self._plan = None  # built on the first record (kernels.column_means)
 
     def record(self) -> None:
         eng = self.engine
         s, t = eng.state, eng.step_count
         R = eng.R
         cols = self.outcome_columns
-        if outcomes.fresh_from_update(eng) and eng.beliefs.means is not None:
-            # taken by this month's belief update; in the month's phases nothing after it changes
-            # trust, threat or posture (human security only reads threat)
-            state_cols = eng.beliefs.means
-        else:
-            source, index, starts = self._plan
-            state_cols = np.empty((R, source.size))
-            kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
-                                 source, index, starts, state_cols)
+        if self._plan is None:
+            self._plan = outcomes.state_plan(eng.spec, [cols[k] for k in self._state_at])
+        source, index, starts = self._plan
+        state_cols = np.empty((R, source.size))
+        trust, threat, posture = s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1)
+        over_replicates(lambda lo, hi: kernels.column_means(trust[lo:hi], threat[lo:hi], posture[lo:hi], source, index,
+                                                            starts, state_cols[lo:hi]), R, eng.spec.threads)
         # kept in float32, the precision of the summary table (halves an ensemble's memory);
         # each value is rounded once, from float64 (or an exact integer), as a float64 row would be
         row = np.empty((R, len(cols)), dtype=np.float32)

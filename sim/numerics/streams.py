@@ -17,6 +17,7 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from sim.numerics import pcg64
+from sim.numerics.threads import over_replicates
 
 CRISIS, MOVE_ATTEMPTS, MOVE_MONTHLY, TYPES = 0, 1, 2, 3
 # numpy's SeedSequence constants (O'Neill's seed_seq alternative, pool of four 32-bit words)
@@ -73,10 +74,11 @@ def pcg_states(seeds, purpose: int, name: str = "") -> np.ndarray:
     return state
 
 
-def uniforms(state: np.ndarray, out: np.ndarray) -> np.ndarray:
+def uniforms(state: np.ndarray, out: np.ndarray, threads: int = 1) -> np.ndarray:
     """Fill ``out`` (k, ...) with stream q's next uniforms in out[q], the numbers
-    ``generators(...)[q].random(out=out[q])`` gives; ``state`` (:func:`pcg_states`) advances."""
-    pcg64.fill_uniform(state, out)
+    ``generators(...)[q].random(out=out[q])`` gives; ``state`` (:func:`pcg_states`) advances
+    (``threads``: chunks of streams at once, sim/numerics/threads.py)."""
+    over_replicates(lambda lo, hi: pcg64.fill_uniform(state[lo:hi], out[lo:hi]), out.shape[0], threads)
     return out
 
 
@@ -154,9 +156,10 @@ class UniformStream:
     over the benchmark's eleven streams at 1,000 replicates) cost a page fault per fresh 4 KiB page.
     """
 
-    def __init__(self, seeds: np.ndarray, purpose: int, name: str, width: int, block: int = 12):
+    def __init__(self, seeds: np.ndarray, purpose: int, name: str, width: int, block: int = 12, threads: int = 1):
         self.width = width
         self.block = block
+        self.threads = threads
         self._state = pcg_states(seeds, purpose, name)  # each replicate's generator (compiled PCG64)
         self._first = 1
         self._data = np.empty((len(seeds), 0, width))
@@ -165,7 +168,7 @@ class UniformStream:
         while step >= self._first + self._data.shape[1]:
             self._first += self._data.shape[1]
             # every replicate's next block in one compiled call: the uniforms of g.random((block, width))
-            self._data = uniforms(self._state, np.empty((self._state.shape[0], self.block, self.width)))
+            self._data = uniforms(self._state, np.empty((self._state.shape[0], self.block, self.width)), self.threads)
         return self._data[:, step - self._first, :]
 
 

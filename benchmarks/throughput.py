@@ -1,11 +1,16 @@
 """Throughput benchmark: the vectorised ensemble against one model per replicate through
 mesa.batch_run, measured in the same run and reported as a ratio.
 
-    .venv/bin/python -m benchmarks.throughput [--replicates 1000] [--batch-runs 20] [--option nrc]
+    .venv/bin/python -m benchmarks.throughput [--replicates 1000] [--batch-runs 20] [--option nrc] [--threads 2]
 
 Prints runs per second of each shape (and the ensemble's runs per CPU second), their ratio, peak
 memory (RSS) and the Parquet size of the ensemble's per-step summary. Timings depend on the machine and its load: compare ratios
 measured in one run, not absolute figures across machines.
+
+The ensemble's figure and the ratio are single-threaded (the config's default ``threads=1``).
+With ``--threads N`` (N > 1) the ensemble is also timed with N threads over replicates
+(sim/numerics/threads.py; the same numbers) and reported on its own line: it helps only where
+N cores are idle.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ def main() -> None:
     ap.add_argument("--batch-runs", type=int, default=20, help="single-replicate runs through mesa.batch_run")
     ap.add_argument("--option", default="nrc", help="option switched on (the arm benchmarked)")
     ap.add_argument("--stage", default="baseline_2010", help="scenario")
+    ap.add_argument("--threads", type=int, default=1, help="also time the ensemble with this many threads (if > 1)")
     args = ap.parse_args()
 
     overrides = [f"scenario={args.stage}", f"option=[{args.option}]", "output.dyad_period=0"]
@@ -49,6 +55,14 @@ def main() -> None:
     batch_s = time.perf_counter() - t0
     batch_rate = args.batch_runs / batch_s
 
+    threaded = None
+    if args.threads > 1:
+        threaded_spec = arm_spec(overrides + [f"threads={args.threads}"])
+        EurosecModel(seeds=[0], config=threaded_spec, record_events=False).run()  # warm-up (the thread pool)
+        t0, c0 = time.perf_counter(), time.process_time()
+        EurosecModel(rng=1, replicates=args.replicates, config=threaded_spec, record_events=False).run()
+        threaded = time.perf_counter() - t0, time.process_time() - c0
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "summary.parquet")
         summary = model.summary()
@@ -58,11 +72,14 @@ def main() -> None:
         size_mb = os.path.getsize(path) / 1e6
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"  vectorised ensemble : {args.replicates} runs in {ensemble_s:6.2f} s = {ensemble_rate:8.1f} runs/s")
+    print(f"  vectorised ensemble : {args.replicates} runs in {ensemble_s:6.2f} s = {ensemble_rate:8.1f} runs/s (one thread)")
     print(f"    per CPU second    : {args.replicates} runs in {ensemble_cpu:6.2f} s of CPU = "
           f"{args.replicates / ensemble_cpu:8.1f} runs/s (less sensitive to other processes' load)")
+    if threaded is not None:
+        print(f"    with {args.threads} threads    : {args.replicates} runs in {threaded[0]:6.2f} s = "
+              f"{args.replicates / threaded[0]:8.1f} runs/s ({threaded[1]:.2f} s of CPU; threads={args.threads})")
     print(f"  mesa.batch_run      : {args.batch_runs} runs in {batch_s:6.2f} s = {batch_rate:8.1f} runs/s")
-    print(f"  ratio               : {ensemble_rate / batch_rate:8.1f} x")
+    print(f"  ratio               : {ensemble_rate / batch_rate:8.1f} x (one thread)")
     print(f"  summary table       : {len(summary):,} rows, {summary.shape[1]} columns, Parquet {size_mb:.1f} MB "
           f"written in {write_s:.2f} s")
     print(f"  peak memory (RSS)   : {peak_mb:.0f} MB")

@@ -48,7 +48,10 @@ by phase inside a run, resetting it through /proc/self/clear_refs):
   60 months of uniforms per replicate (the crisis stream 38 wide: 18 KB) and a numpy Generator
   per replicate (1.04 KB measured); seeds, counters and the seed list of the metadata: 200
   bytes. Fitted with R = 2000 at 31, 121 and 481 months: 67.6 KB per replicate without moves
-  (formula 70 KB); ten moves add 14.6 KB (formula 18 KB).
+  (formula 70 KB); ten moves add 14.6 KB (formula 18 KB). Since then the streams hold 12 months
+  and a 32-byte compiled generator state (sim/numerics/streams.py, pcg64.py), so these two
+  terms overstate a run, by some 50 KB per replicate for make bench's arm: kept as an upper
+  bound until refitted.
 - SUMMARY_RUN_CELL 4: the recorder keeps every month's summary row in float32.
 - SUMMARY_WRITE_CELL 8.5, SUMMARY_ROW 40: the frame (a stacked copy, int16 counts, replicate,
   seed, step and date columns) and pyarrow's copy of its strided float32 columns when written:

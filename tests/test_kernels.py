@@ -283,3 +283,42 @@ def test_shared_floors_equal_the_full_arrays():
     assert not shared.engine.beliefs.floor_shared and not shared.engine.beliefs.grievance_shared  # both changed
     for name in ("own", "social", "trust", "threat", "posture", "grievance", "irritant_floor"):
         np.testing.assert_array_equal(getattr(shared.engine.state, name), getattr(full.engine.state, name))
+
+
+def test_act_tables_equal_the_elementwise_choice_model(moved_model):
+    """ChoiceModel.act_tables (computed once per distinct cost, cached across calls) gives every
+    entry exactly what the elementwise methods give it, for one cost, a few, and again from the cache."""
+    choice = moved_model.engine.choice
+    for cost in (np.full(7, 0.003), np.array([0.0, 0.2, 0.45, 0.2, 0.0]), np.full(3, 0.003), np.array([0.45, 0.2])):
+        for _ in range(2):
+            tables = choice.act_tables(cost)
+            expected = (choice.probability(cost, np.ones(cost.size, dtype=bool)),
+                        choice.probability(cost, np.zeros(cost.size, dtype=bool)), choice.taken(cost), choice.refused(cost))
+            for got, want in zip(tables, expected):
+                assert got.shape == cost.shape and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("R", [1, 2, 3, 5])
+def test_column_means_equal_their_plain_sums(moved_model, R):
+    """kernels.column_means (two replicates side by side) gives each replicate exactly the plain
+    mean with four running partial sums in index order, for every recorded state column."""
+    from sim.numerics import kernels
+    from sim.output import outcomes
+
+    rec = moved_model.recorder
+    source, index, starts = outcomes.state_plan(moved_model.spec, [rec.outcome_columns[k] for k in rec._state_at])
+    rng = np.random.default_rng(12)
+    n = moved_model.engine.n
+    arrays = [rng.uniform(0.0, 1.0, (R, n * n)) * rng.choice([1e-3, 1.0, 1e3], (R, 1)) for _ in range(3)]
+    out = np.empty((R, source.size))
+    kernels.column_means(*arrays, source, index, starts, out)
+    for r in range(R):
+        for c in range(source.size):
+            values = arrays[source[c]][r, index[starts[c]:starts[c + 1]]]
+            acc = [0.0, 0.0, 0.0, 0.0]
+            full = values.size - values.size % 4
+            for t in range(full):
+                acc[t % 4] += values[t]
+            for t in range(full, values.size):
+                acc[0] += values[t]
+            assert out[r, c] == ((acc[0] + acc[1]) + (acc[2] + acc[3])) / values.size

@@ -90,3 +90,18 @@ def test_streams_keyed_by_move_id_give_common_random_numbers():
 def test_replicate_seeds_are_prefix_stable():
     np.testing.assert_array_equal(replicate_seeds(9, 5), replicate_seeds(9, 50)[:5])
     assert replicate_seeds(9, 1)[0] == 9
+
+
+@pytest.mark.parametrize("scenario,options", [("incremental_web", "nrc"), ("history_2008_2015", "")])
+def test_threads_give_the_same_numbers(scenario, options):
+    """threads=3 (chunks of replicates updated and read in parallel, sim/numerics/threads.py)
+    gives every array exactly what one thread gives: final states, summary and event log."""
+    runs = [EurosecModel(rng=9, replicates=100, scenario=scenario, options=options, threads=t).run(36)
+            for t in (1, 3)]
+    from sim.numerics.threads import chunks
+
+    assert len(chunks(100, 3)) == 3  # really split
+    for name in ("own", "social", "trust", "threat", "posture", "irritant", "grievance", "irritant_floor"):
+        np.testing.assert_array_equal(getattr(runs[0].engine.state, name), getattr(runs[1].engine.state, name))
+    pd.testing.assert_frame_equal(runs[0].summary(), runs[1].summary(), check_exact=True)
+    pd.testing.assert_frame_equal(runs[0].events(), runs[1].events(), check_exact=True)

@@ -40,3 +40,24 @@ def test_replicate_seeds_are_hashed_as_numpy_does(master):
                            for r in range(1, 50)]
     np.testing.assert_array_equal(replicate_seeds(master, 50), np.array(expected, dtype=np.int64))
     assert list(replicate_seeds(master, 1)) == [master]
+
+
+@pytest.mark.parametrize("purpose,name", [(CRISIS, ""), (MOVE_ATTEMPTS, "nrc"), (MOVE_MONTHLY, "grit"), (TYPES, "")])
+def test_compiled_pcg64_draws_numpy_s_uniforms(purpose, name):
+    """sim/numerics/pcg64.py (a batch's PCG64 streams in one compiled loop) seeds each stream as
+    numpy does and draws exactly numpy's doubles, block after block, for any number of streams
+    (four are stepped side by side, the rest one by one) and any block shape, empty ones included."""
+    from sim.numerics.streams import pcg_states, uniforms
+
+    rng = np.random.default_rng(2)
+    seeds = np.concatenate([[0, 1, 2**32 - 1, 2**32, 2**63 - 1], rng.integers(0, 2**63 - 1, 6)])
+    for k in (0, 1, 3, 4, 7, seeds.size):
+        state = pcg_states(seeds[:k], purpose, name)
+        blocks = [uniforms(state, np.empty((k,) + shape)) for shape in ((5, 3), (0,), (2, 0, 4), (17,), (1, 2, 2))]
+        for q, seed in enumerate(seeds[:k]):
+            g = generator(int(seed), purpose, name)
+            for block in blocks:
+                assert block[q].tobytes() == g.random(block[q].shape).tobytes()
+            after = g.bit_generator.state["state"]
+            assert (int(state[q, 0]) << 64 | int(state[q, 1])) == after["state"]
+            assert (int(state[q, 2]) << 64 | int(state[q, 3])) == after["inc"]

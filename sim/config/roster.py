@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,8 +55,9 @@ class Roster:
     hawkishness: np.ndarray
     stubbornness: np.ndarray
 
-    @property
+    @cached_property
     def ids(self) -> tuple[str, ...]:
+        """The actors' ids in index order (built once: channels key their caches by it every month)."""
         return tuple(a.id for a in self.actors)
 
     @property

@@ -306,6 +306,7 @@ def output_default(name: str):
 class Config:
     seed: int = 0
     replicates: int = 1
+    threads: int = 1
     roster: dict[str, ActorConfig] = field(default_factory=dict)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
     negotiation: NegotiationConfig = field(default_factory=NegotiationConfig)

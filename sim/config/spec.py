@@ -25,6 +25,7 @@ from sim.config.roster import Roster, attribution_matrix, bloc_masks, compile_ro
 
 MAX_SEED = 2**63 - 1  # seeds (the config's ``seed``, EurosecModel's ``rng`` and ``seeds``) are in [0, MAX_SEED]
 MAX_REPLICATES = 10_000_000
+MAX_THREADS = 256
 
 # Names that end up in file and folder names (scenario.name is part of the Hydra output folder,
 # outputs/DATE/TIME_${scenario.name}_seed${seed}) or come from user files (move ids).
@@ -110,6 +111,7 @@ class ModelSpec:
     type_prior: np.ndarray  # (n,) P(security seeker) of each actor (sim/mechanisms/types.py)
     dyad_period: int
     dyad_replicates: int | tuple[int, ...] | None = None  # None: all; k: the first k; tuple: those
+    threads: int = 1  # threads over replicates in the monthly update and the channels' acts (sim/numerics/threads.py)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -182,6 +184,7 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
     _check_keys(cfg)
     check_int("seed", cfg.get("seed", 0), 0, MAX_SEED)
     check_int("replicates", cfg.get("replicates", 1), 1, MAX_REPLICATES)
+    threads = check_int("threads", cfg.get("threads", 1), 1, MAX_THREADS)
     roster = compile_roster(_section(cfg, "roster"))
     d = _section(cfg, "dynamics")
     bounds = list(d.get("trust_bounds", declared(schema.DynamicsConfig)["trust_bounds"].default))
@@ -240,4 +243,5 @@ def compile_spec(cfg: Mapping) -> ModelSpec:
         west=tuple(roster.index(a, f"output.west[{k}]") for k, a in enumerate(output["west"] or [])),
         dyad_period=output["dyad_period"],
         dyad_replicates=check_replicate_selection("output.dyad_replicates", output["dyad_replicates"]),
+        threads=threads,
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.core.state import State
 from sim.numerics import kernels
+from sim.numerics.threads import over_replicates
 
 
 class Beliefs:
@@ -23,6 +24,7 @@ class Beliefs:
         self.logit_bounds = logit_bounds
         self.dynamics = d
         self.state = state
+        self.threads = spec.threads  # chunks of replicates updated at once (sim/numerics/threads.py)
         n = roster.n
         cap = roster.capability
         infl_rows, infl_weights = influence
@@ -50,21 +52,32 @@ class Beliefs:
         self.ceiling_active = False  # any commitment capping postures this month?
 
     def update(self) -> None:
+        """The month's update of every replicate (in ``threads`` chunks of replicates at once:
+        sim/numerics/threads.py; the same numbers for any number)."""
+        self._base_now = self.threat_base()
+        over_replicates(self._update_rows, self.state.own.shape[0], self.threads)
+
+    def _update_rows(self, lo: int, hi: int) -> None:
+        """The update of replicates lo..hi-1 (contiguous slices: the kernels' own layouts)."""
         s, d, k = self.state, self.dynamics, self.constants
+        rows = slice(lo, hi)
+        buf = self._buf32[rows]
         # (a-c) forgetting, Friedkin-Johnsen step, composite rows of L; -L in single precision
-        kernels.social_step(s.own, k["rho_prior"], k["keep"], s.social, k["infl_rows"], k["infl_weights"],
+        kernels.social_step(s.own[rows], k["rho_prior"], k["keep"], s.social[rows], k["infl_rows"], k["infl_weights"],
                             k["stubbornness"], k["same_bloc"], k["comp_index"], k["comp_members"], k["comp_starts"],
-                            self._buf32)
+                            buf)
         # (d) exp(-L) in single precision (numpy's float32 exp is vectorised); the kernel below
         # completes T = 1 / (1 + exp(-L)) in single precision, as dyn.sigmoid does
-        np.exp(self._buf32, out=self._buf32)
+        np.exp(buf, out=buf)
         # (d-i) trust, irritant decay, threat target and step, composite threat rows, Richardson postures
-        grievance = s.grievance[:1] if self.grievance_shared else s.grievance
-        kernels.threat_posture_step(self._buf32, s.trust, self.threat_base(), s.irritant, 1.0 - d.irritant_decay,
-                                    self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat,
-                                    s.posture, k["react"], d.posture_fatigue, grievance, s.ceiling,
+        grievance = s.grievance[:1] if self.grievance_shared else s.grievance[rows]
+        base = self._base_now if self._base_now.shape[0] == 1 else self._base_now[rows]
+        kernels.threat_posture_step(buf, s.trust[rows], base, s.irritant[rows], 1.0 - d.irritant_decay,
+                                    self.irritant_active, k["neg_cT"], k["cA"], d.threat_adjustment, s.threat[rows],
+                                    s.posture[rows], k["react"], d.posture_fatigue, grievance, s.ceiling[rows],
                                     self.ceiling_active, k["comp_index"], k["comp_members"], k["comp_starts"],
-                                    s.own, d.posture_evidence, d.spiral_bias, d.unverified_reading, *self.logit_bounds)
+                                    s.own[rows], d.posture_evidence, d.spiral_bias, d.unverified_reading,
+                                    *self.logit_bounds)
 
     def threat_base(self) -> np.ndarray:
         """cap_j wT + standing irritant floor, the constant part of the threat target, kept until

@@ -18,6 +18,7 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.numerics import kernels
 from sim.numerics.streams import CRISIS, UniformStream
+from sim.numerics.threads import over_replicates
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,15 @@ class CrisisTable:
         direct = np.flatnonzero(code >= 0)
         return (direct, code[direct], len(self.slots[k].side_a), np.flatnonzero(code == -1), np.flatnonzero(code == -2))
 
-    def tension(self, threat: np.ndarray) -> np.ndarray:
+    def tension(self, threat: np.ndarray, threads: int = 1) -> np.ndarray:
         """(R, S): per conflict slot the mean threat between its sides, (mean P_ab + mean P_ba) / 2;
-        per one-sided slot the victims' mean threat perception over all columns; 0 otherwise."""
+        per one-sided slot the victims' mean threat perception over all columns; 0 otherwise
+        (``threads``: chunks of replicates at once, sim/numerics/threads.py)."""
         R = threat.shape[0]
         out = np.zeros((R, self.size))
         if self._segments:
-            self._segments.write(threat.reshape(R, -1), out)
+            values = threat.reshape(R, -1)
+            over_replicates(lambda lo, hi: self._segments.write(values[lo:hi], out[lo:hi]), R, threads)
         return out
 
 
@@ -240,7 +243,7 @@ class Crises:
         self.table = CrisisTable(spec.slots, spec.roster.n, territory_position, spec.attribution_bias,
                                  spec.type_prior, spec.escalation_type_ratio, spec.dynamics.type_noise)
         # two uniforms per slot and month, drawn whether crises are enabled or not (common random numbers)
-        self.stream = UniformStream(seeds, CRISIS, "", 2 * len(spec.slots))
+        self.stream = UniformStream(seeds, CRISIS, "", 2 * len(spec.slots), threads=spec.threads)
 
 
 def month(world, step: int) -> None:
@@ -252,7 +255,7 @@ def month(world, step: int) -> None:
         return
     table = world.crises.table
     S = table.size
-    tens = table.tension(world.state.threat)
+    tens = table.tension(world.state.threat, world.spec.threads)
     rate = table.base_rate * (1.0 + table.threat_sensitivity * tens) * (1.0 - world.structures.hazard_cut())
     hazard = 1.0 - np.exp(-rate)
     hit = draws[:, :S] < hazard

@@ -15,6 +15,7 @@ import numpy as np
 from sim.core.state import State
 from sim.mechanisms import dynamics as dyn
 from sim.numerics import kernels
+from sim.numerics.threads import over_replicates
 
 
 class Signals:
@@ -96,13 +97,23 @@ class Signals:
         for a, (rows, _, cost, draws) in enumerate(queue):
             at = slice(None) if rows.size == R else rows  # distinct rows: R of them are all
             active[a, at] = True
-            for t, values in enumerate((*self.choice.act_tables(cost), cost)):
-                tables[t, a, at] = values
+            table, inverse = self.choice.act_table_values(cost)  # (4, distinct costs): the act_tables columns
+            tables[:4, a, at] = table if inverse is None else table[:, inverse]  # one cost: broadcast
+            tables[4, a, at] = cost
             u[at, sender_starts[a]:sender_starts[a + 1]] = draws
         d = self.spec.dynamics
-        kernels.choice_pairs_queued(self.state.own.reshape(R, -1), self.state.threat.reshape(R, -1), active,
-                                    self.state.seeker, senders, sender_starts, u, *tables, starts, pairs, w,
-                                    d.reassurance, d.spiral_bias, *self.logit_bounds)
+        own, threat = self.state.own.reshape(R, -1), self.state.threat.reshape(R, -1)
+
+        def read(lo: int, hi: int) -> None:  # replicates lo..hi-1 (contiguous copies of the per-act tables)
+            if lo == 0 and hi == R:
+                chunk_active, chunk_tables = active, tables
+            else:
+                chunk_active, chunk_tables = np.ascontiguousarray(active[:, lo:hi]), np.ascontiguousarray(tables[:, :, lo:hi])
+            kernels.choice_pairs_queued(own[lo:hi], threat[lo:hi], chunk_active, self.state.seeker[lo:hi], senders,
+                                        sender_starts, u[lo:hi], *chunk_tables, starts, pairs, w, d.reassurance,
+                                        d.spiral_bias, *self.logit_bounds)
+
+        over_replicates(read, R, self.spec.threads)  # sim/numerics/threads.py: the same numbers for any number
 
     def _queue_plan(self, keys: tuple) -> tuple[np.ndarray, ...]:
         """The queued acts' senders one after another, where each act's start (sender_starts),

@@ -36,7 +36,7 @@ class Structures:
         R = len(seeds)
         self.R = R
         # one uniform stream per move, whether its effects draw or not (docs/model.md, "Random streams")
-        self.streams = [UniformStream(seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws) for m in spec.moves]
+        self.streams = [UniformStream(seeds, MOVE_MONTHLY, m.id, m.n_monthly_draws, threads=spec.threads) for m in spec.moves]
         self.standing: list[Standing] = [
             Standing(key=(m.index, k), move=m, effect=e, data=e.prepare(spec), state=e.new_state(R), strength=np.zeros(R),
                      level=np.full(R, float(e.level) if e.levelled else 1.0))

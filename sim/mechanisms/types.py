@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.numerics.streams import TYPES, generators
+from sim.numerics.streams import TYPES, pcg_states, uniforms
 
 
 def log_sigmoid(x):
@@ -43,6 +43,7 @@ class ChoiceModel:
         self.seeker_value = dynamics.seeker_value
         self.expansionist_value = dynamics.expansionist_value
         self.noise = dynamics.type_noise
+        self._tables: dict[bytes, np.ndarray] = {}  # act_table_values by distinct costs
 
     def _p(self, value, cost) -> np.ndarray:
         core = np.exp(log_sigmoid(self.precision * (value - np.asarray(cost, dtype=np.float64))))
@@ -69,18 +70,32 @@ class ChoiceModel:
         log LR of the act taken and refused (always open). A month's costs take a few values (a
         structure's phase-in ramp), so the logs and exps run once per distinct cost and are
         gathered back; each entry is exactly what the elementwise methods above give it."""
+        table, inverse = self.act_table_values(cost)
+        return tuple(np.repeat(table[:, :1], np.size(cost), axis=1) if inverse is None else table[:, inverse])
+
+    def act_table_values(self, cost) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`act_tables` before the gather: (4, k) tables over the k distinct costs (the rows
+        of act_tables) and each entry's position among them, None if all entries are equal (k =
+        1). Tables are cached by the distinct costs (a run repeats a few): the same operations on
+        the same arrays, so the same numbers."""
         cost = np.asarray(cost, dtype=np.float64)
         if cost.size and cost.min() == cost.max():  # one cost (every row at the same strength): no sort
-            values, inverse = cost[:1], np.zeros(cost.shape, dtype=np.intp)
+            values, inverse = cost.reshape(-1)[:1], None
         else:
             values, inverse = np.unique(cost, return_inverse=True)
-        tables = (self._p(self.seeker_value, values), self._p(self.expansionist_value, values), self.taken(values),
-                  self.refused(values))
-        return tuple(t[inverse] for t in tables)
+        key = values.tobytes()
+        table = self._tables.get(key)
+        if table is None:
+            if len(self._tables) > 4096:
+                self._tables.clear()
+            table = self._tables[key] = np.stack([self._p(self.seeker_value, values),
+                                                  self._p(self.expansionist_value, values), self.taken(values),
+                                                  self.refused(values)])
+        return table, inverse
 
 
 def draw_types(seeds: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """(R, n) bool: True where the actor is a security seeker in that replicate; one uniform per
     actor from the replicate's own type stream, so a replicate's types depend on its seed only."""
-    u = np.stack([g.random(prior.size) for g in generators(seeds, TYPES)]) if len(seeds) else np.zeros((0, prior.size))
+    u = uniforms(pcg_states(seeds, TYPES), np.empty((len(seeds), prior.size)))
     return u < prior[None, :]

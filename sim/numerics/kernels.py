@@ -53,7 +53,7 @@ def social_step(own, rho_prior, keep, social, infl_rows, infl_weights, stubbornn
                 neg_social32[r, i, j] = np.float32(-social[r, i, j])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust, cap_posture,
                         adjustment, threat, posture, react, fatigue, grievance, ceiling, ceiling_active,
                         comp_index, comp_members, comp_starts, own, posture_evidence, spiral_bias, unverified, low, high):
@@ -68,80 +68,152 @@ def threat_posture_step(exp_neg_social, trust, base, irritant, irritant_keep, ir
     L_own[j, i] -= kappa d (1 + sigma P[j, i]) for a rise, += kappa |d| (1 - sigma P[j, i]) v for a
     fall, v = 1 where a commitment caps A[i, j] (verified) else ``unverified``; clipped to bounds.
 
-    One replicate at a time, in three short passes (threat, posture, reading) so that each
-    loop streams few arrays; the reading keeps the month's changes in small scratch matrices."""
+    One replicate at a time, each pass a loop over the n * n cells of a replicate's flat,
+    contiguous matrices with selects instead of branches, so that the compiler vectorises it
+    (every cell's arithmetic is unchanged, so are its bits). The transposed reads (A[j, i] in the
+    target, the change of A[i, j] read into L_own[j, i]) go through small transposed scratch
+    copies; the diagonal's target (0) is applied after the threat pass. ``error_model="numpy"``
+    lets the single-precision reciprocal vectorise (Python's check for a zero divisor would not;
+    1 + exp(-L) is never 0). A replicate's threat and posture rows are first read in order
+    (_touch), so that the strided reads of the transpose and the diagonal find them in the cache
+    (about 15% faster at R = 1000 measured); returns the sum touched (callers ignore it)."""
     R, n = threat.shape[0], threat.shape[1]
-    change = np.empty((n, n))  # [i, j]: A'[i, j] - A[i, j]
-    seen = np.empty((n, n))  # [i, j]: v, how a fall of A[i, j] is believed
+    N = n * n
+    neg_cap = np.empty(N)  # per cell: -cap_j wT and k_i
+    k_cell = np.empty(N)
+    for i in range(n):
+        for j in range(n):
+            neg_cap[i * n + j] = neg_cap_mistrust[j]
+            k_cell[i * n + j] = react[i]
+    pushed = np.empty(N)  # [i, j]: A[j, i] cap_j wA
+    diagonal = np.empty(n)  # threat[i, i] before the step
+    change = np.empty(N)  # [i, j]: A'[i, j] - A[i, j]
+    seen = np.empty(N)  # [i, j]: v, how a fall of A[i, j] is believed (only with caps)
+    change_t = np.empty(N)  # [j, i]: the same, transposed, 0 on the diagonal
+    seen_t = np.empty(N)
+    e2, tr2, ir2 = exp_neg_social.reshape(R, N), trust.reshape(R, N), irritant.reshape(R, N)
+    th2, p2, c2, o2 = threat.reshape(R, N), posture.reshape(R, N), ceiling.reshape(R, N), own.reshape(R, N)
+    b2, g2 = base.reshape(base.shape[0], N), grievance.reshape(grievance.shape[0], N)
+    sink = 0.0
     for r in range(R):
-        _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
-                     cap_posture, adjustment, threat, posture)
-        _composite_rows(threat, r, comp_index, comp_members, comp_starts)
-        _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen)
-        if posture_evidence != 0.0:
-            _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high)
-
-
-@njit(cache=True, nogil=True)
-def _threat_rows(r, exp_neg_social, trust, base, irritant, irritant_keep, irritant_active, neg_cap_mistrust,
-                 cap_posture, adjustment, threat, posture):
-    """Replicate r's trust, irritant decay and threat step (threat_posture_step)."""
-    n = threat.shape[1]
-    one = np.float32(1.0)
-    rb = r if base.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
-    for i in range(n):
-        for j in range(n):
-            t = np.float64(one / (one + exp_neg_social[r, i, j]))
-            trust[r, i, j] = t
-            target = t * neg_cap_mistrust[j] + base[rb, i, j]
-            if irritant_active:
-                load = irritant[r, i, j] * irritant_keep
-                irritant[r, i, j] = load
-                target += load
-            target += posture[r, j, i] * cap_posture[j]
-            target = 1.0 if target > 1.0 else target
-            target = 0.0 if i == j else target
-            threat[r, i, j] += (target - threat[r, i, j]) * adjustment
-
-
-@njit(cache=True, nogil=True)
-def _posture_rows(r, threat, posture, react, fatigue, grievance, ceiling, ceiling_active, unverified, change, seen):
-    """Replicate r's Richardson step (threat_posture_step); the changes and their believability
-    go to ``change`` and ``seen``."""
-    n = threat.shape[1]
-    rg = r if grievance.shape[0] > 1 else 0  # (1, n, n): the same for every replicate
-    for i in range(n):
-        k = react[i]
-        for j in range(n):
-            before = posture[r, i, j]
-            push = threat[r, i, j] * k
-            a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[rg, i, j]
-            a = 1.0 if a > 1.0 else a
-            v = unverified
-            if ceiling_active:
-                cap = ceiling[r, i, j]
-                a = cap if a > cap else a
-                v = 1.0 if cap < 1.0 else unverified
-            seen[i, j] = v
-            change[i, j] = a - before
-            posture[r, i, j] = a
-
-
-@njit(cache=True, nogil=True)
-def _read_postures(r, own, threat, change, seen, posture_evidence, spiral_bias, low, high):
-    """Replicate r: each target j reads the change of i's posture towards it (threat_posture_step)."""
-    n = threat.shape[1]
-    for j in range(n):
+        th, p = th2[r], p2[r]
+        sink += _touch(th2, r) + _touch(p2, r)  # read in order before the strided reads below (as choice_pairs_queued)
+        b = b2[r if b2.shape[0] > 1 else 0]  # (1, n, n): the same for every replicate
+        g = g2[r if g2.shape[0] > 1 else 0]
+        for j in range(n):  # posture read in order, its transpose written to the scratch
+            c = cap_posture[j]
+            for i in range(n):
+                pushed[i * n + j] = p[j * n + i] * c
         for i in range(n):
-            d = change[i, j]
-            if d != 0.0 and i != j:
-                fear = spiral_bias * threat[r, j, i]
-                x = posture_evidence * d
-                delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * seen[i, j]
-                o = own[r, j, i] - delta
-                o = low if o < low else o
-                o = high if o > high else o
-                own[r, j, i] = o
+            diagonal[i] = th[i * n + i]
+        _trust_cells(e2[r], tr2[r], N)
+        if irritant_active:
+            _threat_cells_irritant(tr2[r], neg_cap, b, ir2[r], irritant_keep, pushed, th, adjustment, N)
+        else:
+            _threat_cells(tr2[r], neg_cap, b, pushed, th, adjustment, N)
+        for i in range(n):
+            th[i * n + i] = diagonal[i] + (0.0 - diagonal[i]) * adjustment
+        _composite_rows(threat, r, comp_index, comp_members, comp_starts)
+        if ceiling_active:
+            _posture_cells_capped(th, p, k_cell, fatigue, g, c2[r], unverified, change, seen, N)
+        else:
+            _posture_cells(th, p, k_cell, fatigue, g, change, N)
+        if posture_evidence != 0.0:
+            for i in range(n):
+                for j in range(n):
+                    change_t[j * n + i] = change[i * n + j]
+                change_t[i * n + i] = 0.0  # a change of the diagonal is not read
+            if ceiling_active:
+                for i in range(n):
+                    for j in range(n):
+                        seen_t[j * n + i] = seen[i * n + j]
+                _read_cells(o2[r], th, change_t, seen_t, posture_evidence, spiral_bias, low, high, N)
+            else:
+                _read_cells_unverified(o2[r], th, change_t, unverified, posture_evidence, spiral_bias, low, high, N)
+    return sink
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _trust_cells(exp_neg_social, trust, N):
+    one = np.float32(1.0)
+    for x in range(N):
+        trust[x] = np.float64(one / (one + exp_neg_social[x]))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _threat_cells(trust, neg_cap, base, pushed, threat, adjustment, N):
+    for x in range(N):
+        target = trust[x] * neg_cap[x] + base[x]
+        target += pushed[x]
+        target = 1.0 if target > 1.0 else target
+        threat[x] += (target - threat[x]) * adjustment
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _threat_cells_irritant(trust, neg_cap, base, irritant, keep, pushed, threat, adjustment, N):
+    for x in range(N):
+        target = trust[x] * neg_cap[x] + base[x]
+        load = irritant[x] * keep
+        irritant[x] = load
+        target += load
+        target += pushed[x]
+        target = 1.0 if target > 1.0 else target
+        threat[x] += (target - threat[x]) * adjustment
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _posture_cells(threat, posture, k_cell, fatigue, grievance, change, N):
+    for x in range(N):
+        before = posture[x]
+        push = threat[x] * k_cell[x]
+        a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[x]
+        a = 1.0 if a > 1.0 else a
+        change[x] = a - before
+        posture[x] = a
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _posture_cells_capped(threat, posture, k_cell, fatigue, grievance, ceiling, unverified, change, seen, N):
+    for x in range(N):
+        before = posture[x]
+        push = threat[x] * k_cell[x]
+        a = before * ((1.0 - fatigue) - push) + push + fatigue * grievance[x]
+        a = 1.0 if a > 1.0 else a
+        cap = ceiling[x]
+        a = cap if a > cap else a
+        seen[x] = 1.0 if cap < 1.0 else unverified
+        change[x] = a - before
+        posture[x] = a
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _read_cells(own, threat, change_t, seen_t, posture_evidence, spiral_bias, low, high, N):
+    """Cell y = (j, i): j reads the change of A[i, j] (``change_t``, 0 = nothing to read)."""
+    for y in range(N):
+        d = change_t[y]
+        fear = spiral_bias * threat[y]
+        x = posture_evidence * d
+        delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * seen_t[y]
+        before = own[y]
+        o = before - delta
+        o = low if o < low else o
+        o = high if o > high else o
+        own[y] = o if d != 0.0 else before
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _read_cells_unverified(own, threat, change_t, unverified, posture_evidence, spiral_bias, low, high, N):
+    """_read_cells without caps: every fall is read with ``unverified``."""
+    for y in range(N):
+        d = change_t[y]
+        fear = spiral_bias * threat[y]
+        x = posture_evidence * d
+        delta = x * (1.0 + fear) if d > 0.0 else x * (1.0 - fear) * unverified
+        before = own[y]
+        o = before - delta
+        o = low if o < low else o
+        o = high if o > high else o
+        own[y] = o if d != 0.0 else before
 
 
 @njit(cache=True, nogil=True)
@@ -212,9 +284,21 @@ def choice_pairs_queued(own, threat, active, seeker, senders, sender_starts, u, 
     another would (a replicate's own and threat rows are then fetched once, not once per act).
     Per-act tables are (A, R), indexed by replicate; u is (R, total senders), the columns of act
     a at its senders' positions; a sender's pairs are pairs[starts[k]:starts[k + 1]]. Whether all
-    senders took the act is not returned (channels do not use it)."""
+    senders took the act is not returned (channels do not use it).
+
+    Each replicate's own and threat rows are first read in order, one value per 64-byte cache
+    line (_touch): the pairs jump about the matrices, an order the hardware prefetcher does not
+    follow, so at R = 1000 (the rows no longer in the cache) the reads would wait for memory one
+    after another; read in order they stream (about 15% faster measured, same numbers). Only
+    when the acts have at least n * n / 2 pairs in all: a few pairs touch a few lines, which
+    reading whole rows would make slower (0.78 -> 1.07 ms measured for 42 pairs). Returns the
+    sum of the values touched (so that the compiler keeps the reads; callers ignore it)."""
     R = own.shape[0]
+    touch = 2 * pairs.shape[0] >= own.shape[1]
+    sink = 0.0
     for r in range(R):
+        if touch:
+            sink += _touch(own, r) + _touch(threat, r)
         for a in range(active.shape[0]):
             if not active[a, r]:
                 continue
@@ -222,6 +306,16 @@ def choice_pairs_queued(own, threat, active, seeker, senders, sender_starts, u, 
                 taken = u[r, k] < (p_seeker[a, r] if seeker[r, senders[k]] else p_expansionist[a, r])
                 _read_act(own, threat, r, pairs, weights, starts[k], starts[k + 1], cost[a, r] if taken else 0.0,
                           llr_taken[a, r] if taken else llr_refused[a, r], False, reassurance, spiral_bias, low, high)
+    return sink
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _touch(flat, r):
+    """Read row r of a (R, n * n) float64 array in order, one value per 64-byte cache line."""
+    acc = 0.0
+    for x in range(0, flat.shape[1], 8):
+        acc += flat[r, x]
+    return acc
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -259,10 +353,17 @@ def segment_means(values, index, starts, slots, scale, out):
     segment g in order (crisis tension: a slot's one or two means over threat pairs).
 
     Four replicates at a time, each with its own running sum (the same additions in the same
-    order as one at a time): a single sum is a chain of dependent additions, four overlap."""
+    order as one at a time): a single sum is a chain of dependent additions, four overlap. Their
+    rows are first read in order (_touch, as choice_pairs_queued does: 0.68 -> 0.41 ms at R =
+    1000 measured; returns the sum touched)."""
     R = values.shape[0]
     r = 0
+    sink = 0.0
+    touch = 2 * index.shape[0] >= values.shape[1]  # enough pairs to read whole rows (as choice_pairs_queued)
     while r + 4 <= R:
+        if touch:
+            for q in range(r, r + 4):
+                sink += _touch(values, q)  # rows read in order first (as choice_pairs_queued)
         for g in range(slots.shape[0]):
             a0 = a1 = a2 = a3 = 0.0
             for t in range(starts[g], starts[g + 1]):
@@ -282,6 +383,7 @@ def segment_means(values, index, starts, slots, scale, out):
             for t in range(starts[g], starts[g + 1]):
                 acc += values[r, index[t]]
             out[r, slots[g]] += scale[g] * acc
+    return sink
 
 
 @njit(cache=True, nogil=True)
@@ -340,15 +442,50 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
             threat[r, x] = t if t < 1.0 else 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def column_means(trust, threat, posture, source, index, starts, out):
     """out[r, c] = mean of one state array (``source[c]``: 0 trust, 1 threat, 2 posture) over the
     flat pairs index[starts[c]:starts[c + 1]] (a single pair for a dyad column). Long sums use
     four running partial sums (a fixed order, so still deterministic) to break the chain of
-    dependent additions."""
+    dependent additions. Two replicates at a time, each with its own four sums in the same order
+    (the index list is read once for both, and the two chains overlap); their rows are first read
+    in order (_touch, as choice_pairs_queued does: the index jumps about; returns the sum touched)."""
     R = trust.shape[0]
-    for r in range(R):
-        for c in range(source.shape[0]):
+    C = source.shape[0]
+    r = 0
+    sink = 0.0
+    touch = 2 * index.shape[0] >= trust.shape[1]  # enough pairs to read whole rows (as choice_pairs_queued)
+    while r + 2 <= R:
+        if touch:
+            for q in range(r, r + 2):
+                sink += _touch(trust, q) + _touch(threat, q) + _touch(posture, q)
+        for c in range(C):
+            lo, hi = starts[c], starts[c + 1]
+            a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
+            x0, x1 = a[r], a[r + 1]
+            s0 = s1 = s2 = s3 = 0.0
+            u0 = u1 = u2 = u3 = 0.0
+            t = lo
+            while t + 4 <= hi:
+                i0, i1, i2, i3 = index[t], index[t + 1], index[t + 2], index[t + 3]
+                s0 += x0[i0]
+                s1 += x0[i1]
+                s2 += x0[i2]
+                s3 += x0[i3]
+                u0 += x1[i0]
+                u1 += x1[i1]
+                u2 += x1[i2]
+                u3 += x1[i3]
+                t += 4
+            while t < hi:
+                s0 += x0[index[t]]
+                u0 += x1[index[t]]
+                t += 1
+            out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
+            out[r + 1, c] = ((u0 + u1) + (u2 + u3)) / (hi - lo)
+        r += 2
+    for r in range(r, R):
+        for c in range(C):
             lo, hi = starts[c], starts[c + 1]
             a = trust if source[c] == 0 else (threat if source[c] == 1 else posture)
             s0 = s1 = s2 = s3 = 0.0
@@ -363,6 +500,7 @@ def column_means(trust, threat, posture, source, index, starts, out):
                 s0 += a[r, index[t]]
                 t += 1
             out[r, c] = ((s0 + s1) + (s2 + s3)) / (hi - lo)
+    return sink
 
 
 @njit(cache=True, nogil=True)

@@ -48,6 +48,7 @@ import numpy as np
 
 from sim.core.state import MoveStatus
 from sim.errors import ConfigError
+from sim.numerics.threads import over_replicates
 
 Kind = Literal["state_mean", "count", "stock", "level"]
 Final = Literal["last", "sum"]
@@ -308,7 +309,8 @@ def _belief_error(r: Reading) -> np.ndarray:
 
     eng = r.engine
     out = np.empty(r.R)
-    kernels.brier(eng.state.trust, eng.state.seeker, _leaf_mask(eng.spec), out)
+    trust, seeker, mask = eng.state.trust, eng.state.seeker, _leaf_mask(eng.spec)
+    over_replicates(lambda lo, hi: kernels.brier(trust[lo:hi], seeker[lo:hi], mask, out[lo:hi]), r.R, eng.spec.threads)
     return out
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.numerics import kernels
+from sim.numerics.threads import over_replicates
 from sim.config.selection import check_replicate_selection, selected_replicates
 from sim.output import outcomes
 
@@ -54,8 +55,9 @@ class Recorder:
             self._plan = outcomes.state_plan(eng.spec, [cols[k] for k in self._state_at])
         source, index, starts = self._plan
         state_cols = np.empty((R, source.size))
-        kernels.column_means(s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1),
-                             source, index, starts, state_cols)
+        trust, threat, posture = s.trust.reshape(R, -1), s.threat.reshape(R, -1), s.posture.reshape(R, -1)
+        over_replicates(lambda lo, hi: kernels.column_means(trust[lo:hi], threat[lo:hi], posture[lo:hi], source, index,
+                                                            starts, state_cols[lo:hi]), R, eng.spec.threads)
         # kept in float32, the precision of the summary table (halves an ensemble's memory);
         # each value is rounded once, from float64 (or an exact integer), as a float64 row would be
         row = np.empty((R, len(cols)), dtype=np.float32)

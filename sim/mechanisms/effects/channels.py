@@ -21,6 +21,7 @@ from sim.mechanisms.effects.base import (
 
 _CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
 _MEMBER_BLOCKS: dict = {}  # (members, n) -> flat indices of the members' pairs (members_mean_trust)
+_INVOLVES: dict = {}  # (covered, involved) -> whether an escalation involves a covered actor
 
 
 def members_mean_trust(trust: np.ndarray, rows: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
@@ -120,8 +121,9 @@ class Channel(Effect):
         rows = np.flatnonzero(strength > 0)
         if rows.size == 0 or self.contact_cost <= 0:
             return
-        cost = self.contact_cost * strength[rows]
-        u = draws[:, 1:] if rows.size == strength.size else draws[rows, 1:]  # every replicate: no gather
+        every = rows.size == strength.size  # every replicate: no gathers
+        cost = self.contact_cost * (strength if every else strength[rows])
+        u = draws[:, 1:] if every else draws[rows, 1:]
         world.queue_act_each(rows, self.members, self._observers(world), cost, u)
 
     def _observers(self, world) -> list[tuple[int, ...]]:
@@ -166,7 +168,10 @@ class Channel(Effect):
     def after_escalation(self, world, standing, rows, involved, step) -> None:
         """An escalation may freeze the channel if it includes a belligerent, with probability
         suspension_base * (1 - mean trust among its members), for suspension_months."""
-        if not set(involved) & set(self.covered):
+        key = (self.covered, involved)
+        if key not in _INVOLVES:
+            _INVOLVES[key] = bool(set(involved) & set(self.covered))
+        if not _INVOLVES[key]:
             return
         spec, strength = world.spec, standing.strength
         open_ = strength[rows] > 0
@@ -177,6 +182,8 @@ class Channel(Effect):
         u = standing.state["draws"][rows]
         hit_mask = open_ & (u < p)
         hit = rows[hit_mask]
+        if hit.size == 0:  # nothing suspended, nothing to log
+            return
         standing.state["suspended_until"][hit] = step + spec.suspension_months
         strength[hit] = 0.0
         world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask], draw=u[hit_mask],

@@ -149,6 +149,16 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     _no_traceback(page)
     _shot(page, tmp_path, "dashboard_stepped")
 
+    # Play advances the month, the map and the agenda from its own thread; Pause stops it
+    net12 = page.locator(".eurosec-network").get_attribute("src")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => Number(document.querySelector('.eurosec-agenda [data-month]').dataset.month) >= 14",
+                           timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    assert page.locator(".eurosec-network").get_attribute("src") != net12
+    assert int(_text(page, ".eurosec-month").split()[1]) >= 14
+    _no_traceback(page)
+
     # reset with a new seed
     seed = page.get_by_role("textbox", name="Seed", exact=True)
     seed.fill("12345")

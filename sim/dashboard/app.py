@@ -177,8 +177,9 @@ def agenda_html(run: S.Run) -> str:
     """The agenda, newest first, as HTML (its lines are plain text: escaped, not Markdown)."""
     lines = list(reversed(run.agenda[-AGENDA_LINES:])) or ["(nothing yet: press Step)"]
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return (f'<div data-month="{run.month}"><b>Agenda</b> to {html.escape(run.date)} (newest first): who proposed '
-            f'what, who objected, crises<ul style="font-size: 0.85em; margin-top: 0.3em">{items}</ul></div>')
+    return (f'<div data-month="{run.month}" style="line-height: 1.5"><b>Agenda</b> to {html.escape(run.date)} '
+            f'(newest first): who proposed what, who objected, crises'
+            f'<ul style="font-size: 0.9em; margin-top: 0.4em">{items}</ul></div>')
 
 
 @solara.component

@@ -377,7 +377,9 @@ def Page():
         if dash.run.finished:
             playing.set(False)
 
-    solara.use_thread(play_loop, dependencies=[playing.value])
+    # not intrusive: Pause ends the loop at its next check, never in the middle of a month (an
+    # intrusive cancel raises inside the thread at any line: in a step, a send or a render)
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
 
     def do_reset():
         playing.set(False)

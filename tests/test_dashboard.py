@@ -79,6 +79,11 @@ def test_a_seeded_run_steps_and_its_views_change(settings):
     again = S.Run(settings)
     again.step(14)
     assert again.agenda == run.agenda  # a seed fixes the run
+    run.step(run.horizon - 16)
+    whole = S.Run(settings)
+    whole.step(run.horizon)
+    run.step(5)  # past the end: the last months' events are still read
+    assert run.finished and run.month == run.horizon and run.agenda == whole.agenda and run.markers == whole.markers
 
 
 def test_interventions_reach_the_agenda(settings):

@@ -2,8 +2,10 @@
 server `make viz` starts, offline. Opens the page, switches an option, steps several times,
 resets with a new seed, and checks that the plot, the network and the agenda changed and that
 no traceback is on the page; a bad seed shows the model's message; compare mode draws both
-runs; the classroom game starts and takes a decision. Measures the time from
-pressing Step to the updated page (month, map and plot redrawn) with the full roster.
+runs; the classroom game starts and takes a decision. Measures the time from pressing Step to
+the updated page with the full roster (month, agenda, map and plot all showing the next month,
+the pictures decoded) over 20 steps, and writes the median and max, the 100 ms target and
+whether it was met, and the machine's load to latency.json.
 
 Run with `make test-viz` (marker `viz`, in .venv-viz; CI installs chromium with apt-get).
 Screenshots go to the test's tmp folder, and also to $EUROSEC_SCREENSHOTS if set.
@@ -78,23 +80,32 @@ def browser():
         b.close()
 
 
-# Press Step in the page and wait, inside the browser, until the month label, the map and the
-# plot have all been replaced (a MutationObserver on the whole page); returns milliseconds.
+# Press Step in the page and wait, inside the browser, until the page shows the next month
+# everywhere: the month label and the agenda say the new month (their data-month), the map and the
+# plot have new pictures, and both pictures are decoded; then one more animation frame (the first
+# frame that can paint them). Returns milliseconds from the click: {"dom": every view replaced,
+# "painted": decoded and the next frame reached}. A MutationObserver on the whole page watches.
 STEP_AND_WAIT = """async () => {
   const q = (s) => document.querySelector(s);
-  const month0 = q('.eurosec-month').textContent;
+  const month = (s) => { const e = q(s + ' [data-month]'); return e ? Number(e.dataset.month) : NaN; };
+  const m0 = month('.eurosec-month');
   const net0 = q('.eurosec-network').src, traj0 = q('.eurosec-trajectory').src;
   const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
-  return await new Promise((resolve, reject) => {
-    const done = () => q('.eurosec-month').textContent !== month0 && q('.eurosec-network').src !== net0
-                       && q('.eurosec-trajectory').src !== traj0;
-    const t0 = performance.now();
-    const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(performance.now() - t0); } });
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const done = () => month('.eurosec-month') === m0 + 1 && month('.eurosec-agenda') === m0 + 1
+                       && q('.eurosec-network').src !== net0 && q('.eurosec-trajectory').src !== traj0;
+    const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
     obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
     setTimeout(() => { obs.disconnect(); reject(new Error('no update within 20 s')); }, 20000);
     button.click();
   });
+  const dom = performance.now() - t0;
+  await Promise.all([q('.eurosec-network').decode(), q('.eurosec-trajectory').decode()]);
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  return {dom: dom, painted: performance.now() - t0};
 }"""
+TARGET_MS = 100  # issue 12's quality target, step to the updated page with the full roster
 
 
 def _text(page, selector: str) -> str:
@@ -132,19 +143,31 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     assert ", nrc," not in page.inner_text("body").split("Month")[1][:400]
 
     # step several times, timing each press of Step until the page shows the new month
-    latencies = [page.evaluate(STEP_AND_WAIT) for _ in range(12)]
+    timings = [page.evaluate(STEP_AND_WAIT) for _ in range(12)]
+    load = [os.getloadavg()]
     assert _text(page, ".eurosec-month").startswith("Month 12 of")
     _no_traceback(page)
     _shot(page, tmp_path, "dashboard_stepped")
+
+    # Play advances the month, the map and the agenda from its own thread; Pause stops it
+    net12 = page.locator(".eurosec-network").get_attribute("src")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => Number(document.querySelector('.eurosec-agenda [data-month]').dataset.month) >= 14",
+                           timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    assert page.locator(".eurosec-network").get_attribute("src") != net12
+    assert int(_text(page, ".eurosec-month").split()[1]) >= 14
+    _no_traceback(page)
 
     # reset with a new seed
     seed = page.get_by_role("textbox", name="Seed", exact=True)
     seed.fill("12345")
     seed.press("Enter")
     page.get_by_role("button", name="Reset").click()
-    page.wait_for_function("() => document.querySelector('.eurosec-month').textContent.startsWith('Month 0 of')")
-    assert "seed 12345" in page.inner_text("body")
-    latencies += [page.evaluate(STEP_AND_WAIT) for _ in range(8)]
+    page.wait_for_function("() => document.querySelector('.eurosec-month').textContent.startsWith('Month 0 of')"
+                           " && document.body.innerText.includes('seed 12345')")
+    timings += [page.evaluate(STEP_AND_WAIT) for _ in range(8)]
+    load.append(os.getloadavg())
     assert page.locator(".eurosec-network").get_attribute("src") != net0
     assert page.locator(".eurosec-trajectory").get_attribute("src") != traj0
     assert _text(page, ".eurosec-agenda") != agenda0
@@ -186,9 +209,24 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     _no_traceback(page)
     _shot(page, tmp_path, "dashboard_game")
 
+    latencies = [t["painted"] for t in timings]
     median, worst = statistics.median(latencies), max(latencies)
-    report = {"step_to_update_ms": {"median": round(median, 1), "max": round(worst, 1),
-                                    "all": [round(x, 1) for x in latencies]}, "actors": 23}
+    dom = [t["dom"] for t in timings]
+    report = {
+        "step_to_update_ms": {"median": round(median, 1), "max": round(worst, 1), "all": [round(x, 1) for x in latencies]},
+        "step_to_dom_ms": {"median": round(statistics.median(dom), 1), "max": round(max(dom), 1)},
+        "measured": "from the click on Step until the month label and the agenda show the next month, the map "
+                    "and the plot have new pictures, both decoded, and the next animation frame is reached",
+        "steps": len(latencies), "actors": 23, "target_ms": TARGET_MS,
+        "target_met_median": median < TARGET_MS, "target_met_max": worst < TARGET_MS,
+        "load_average_1_5_15": [[round(x, 2) for x in reading] for reading in load],  # after each series
+        "cpus": os.cpu_count()}
     (tmp_path / "latency.json").write_text(json.dumps(report, indent=1))
-    print(f"\nstep-to-update latency (full roster, {len(latencies)} steps): median {median:.0f} ms, max {worst:.0f} ms")
-    assert median < 1000, report  # the target is 100 ms; this bound only catches a broken page
+    target = os.environ.get("EUROSEC_SCREENSHOTS")
+    if target:
+        shutil.copy(tmp_path / "latency.json", Path(target) / "latency.json")
+    verdict = "met" if median < TARGET_MS else "NOT met"
+    print(f"\nstep-to-update latency (full roster, {len(latencies)} steps): median {median:.0f} ms, max {worst:.0f} ms; "
+          f"target {TARGET_MS} ms (median) {verdict}{'' if worst < TARGET_MS else ', max above it'}; "
+          f"1-min load average {' and '.join(f'{r[0]:.2f}' for r in load)} on {os.cpu_count()} cpus")
+    assert median < 1000, report  # not a timed test: this bound only catches a broken page

@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
     shown = "127.0.0.1" if args.host in ("127.0.0.1", "localhost") else args.host
     print(f"eurosec dashboard: http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
-    cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", args.host, "--port", str(args.port),
+    # Solara's `solara run`, with the websocket's per-message compression off (sim/dashboard/serve.py)
+    cmd = [sys.executable, "-m", "sim.dashboard.serve", "run", "sim.dashboard.app", "--host", args.host, "--port", str(args.port),
            "--production", "--no-open", "--no-check-version"]
     os.execvpe(sys.executable, cmd, env)
 

@@ -8,14 +8,22 @@ server: ``Page`` is the Solara component, :class:`Dashboard` the state behind on
 Everything the controls set takes effect on Reset; a bad value is shown as the model's own
 one-paragraph ConfigError message, never a traceback. The views are matplotlib figures (Altair
 needs a CDN) of the one model the sweeps use: nothing is reimplemented for display.
+
+A step changes only the month, the two pictures and the agenda. These four are "live" widgets
+that the dashboard sets in place (:meth:`Dashboard.publish`), so a step sends four messages and
+no re-render of the page: Solara (reacton) reconciles every widget of the page on any render,
+some 230 here, which cost more than the month itself. The page is re-rendered only when a step
+changes something else (the moves still open, the end of the run).
 """
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from dataclasses import replace
 
+import reacton.ipywidgets as rw
 import solara
 
 from sim.dashboard import session as S
@@ -40,6 +48,7 @@ class Dashboard:
         self.compare: dict | None = None
         self.game: Game | None = None
         self.run: S.Run | None = None
+        self.live: dict[str, object] = {}  # view name -> the page's widget showing it (see publish)
         self.reset()
 
     # ---------------------------------------------------------------- actions
@@ -127,11 +136,74 @@ class Dashboard:
         self.trajectory.update()
         self.network_png = self.network.frame()
         self.trajectory_png = self.trajectory.frame()
+        self.publish()
+
+    # ------------------------------------------------------------ live views
+    def view(self, name: str):
+        """What the live view ``name`` shows now: PNG bytes or an HTML fragment."""
+        if name == "network":
+            return self.network_png
+        if name == "trajectory":
+            return self.trajectory_png
+        if name == "month":
+            return month_html(self.run)
+        if name == "agenda":
+            return agenda_html(self.run)
+        raise KeyError(name)
+
+    def publish(self) -> None:
+        """Set every live widget of the page to its view now (a widget sends only if it changed)."""
+        with self.lock:
+            for name, widget in list(self.live.items()):
+                widget.value = self.view(name)
+
+    def shape(self) -> tuple:
+        """What a step can change on the page besides the live views: when this changes, the
+        page is re-rendered (the moves open to "Table now", Play and Step at the end)."""
+        return tuple(self.run.open_moves()), self.run.finished
 
 
 # ------------------------------------------------------------------------ the page
 def _month_label(run: S.Run) -> str:
     return f"Month {run.month} of {run.horizon} ({run.date})"
+
+
+def month_html(run: S.Run) -> str:
+    return (f'<div data-month="{run.month}" style="font-size: 1.2em; font-weight: bold">'
+            f"{html.escape(_month_label(run))}</div>")
+
+
+def agenda_html(run: S.Run) -> str:
+    """The agenda, newest first, as HTML (its lines are plain text: escaped, not Markdown)."""
+    lines = list(reversed(run.agenda[-AGENDA_LINES:])) or ["(nothing yet: press Step)"]
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (f'<div data-month="{run.month}" style="line-height: 1.5"><b>Agenda</b> to {html.escape(run.date)} '
+            f'(newest first): who proposed what, who objected, crises'
+            f'<ul style="font-size: 0.9em; margin-top: 0.4em">{items}</ul></div>')
+
+
+@solara.component
+def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str, ...] = ()):
+    """A widget the dashboard sets in place (:meth:`Dashboard.publish`). It is created without a
+    value, so no render of the page ever sets it back to an older picture."""
+    if image:
+        el = rw.Image(format="png", layout={"width": "100%"}, _dom_classes=["solara-image", *classes])
+    else:
+        el = rw.HTML(_dom_classes=list(classes))
+
+    def attach():
+        widget = solara.get_widget(el)
+        with dash.lock:
+            dash.live[name] = widget
+            widget.value = dash.view(name)
+
+        def detach():
+            if dash.live.get(name) is widget:
+                del dash.live[name]
+        return detach
+
+    solara.use_effect(attach, [])
+    return el
 
 
 @solara.component
@@ -215,19 +287,19 @@ def Interventions(dash: Dashboard, refresh, tick=0):  # tick: what, when changed
 @solara.component
 def SingleRun(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     run = dash.run
-    solara.Image(dash.network_png, width="100%", classes=["eurosec-network"])
+    LiveView(dash, "network", image=True, classes=("eurosec-network",))
+    # the file names name the run, not the month (a step does not re-render the page; the month
+    # is drawn in both pictures); the pictures are drawn at full resolution when pressed
+    stem = f"{run.settings.scenario}_seed{run.settings.seed}"
     with solara.Row():
-        solara.FileDownload(lambda: png(dash.network.fig), filename=f"eurosec_network_{run.date}.png",
+        solara.FileDownload(lambda: png(dash.network.fig), filename=f"eurosec_network_{stem}.png",
                             label="Download map (PNG)")
-        solara.FileDownload(lambda: png(dash.trajectory.fig), filename=f"eurosec_trajectories_{run.date}.png",
+        solara.FileDownload(lambda: png(dash.trajectory.fig), filename=f"eurosec_trajectories_{stem}.png",
                             label="Download trajectories (PNG)")
-    solara.Image(dash.trajectory_png, width="100%", classes=["eurosec-trajectory"])
+    LiveView(dash, "trajectory", image=True, classes=("eurosec-trajectory",))
     solara.Checkbox(label="Show the spread across runs (200 seeds of these settings)", value=dash.show_band,
                     on_value=lambda v: (dash.set_band(v), refresh()))
-    solara.Markdown("**Agenda** (newest first): who proposed what, who objected, crises")
-    lines = list(reversed(run.agenda[-AGENDA_LINES:])) or ["(nothing yet: press Step)"]
-    with solara.Div(classes=["eurosec-agenda"]):
-        solara.Markdown("\n".join(f"- {line}" for line in lines), style="font-size: 0.85em")
+    LiveView(dash, "agenda", classes=("eurosec-agenda",))
 
 
 @solara.component
@@ -291,15 +363,23 @@ def Page():
     def refresh():
         set_tick(lambda t: t + 1)
 
+    def advance():
+        """One month: the live views update in place; the page re-renders only if more changed."""
+        before = dash.shape()
+        dash.step()
+        if dash.shape() != before:
+            refresh()
+
     def play_loop():
         while playing.value and not dash.run.finished:
-            dash.step()
-            refresh()
+            advance()
             time.sleep(0.25)
         if dash.run.finished:
             playing.set(False)
 
-    solara.use_thread(play_loop, dependencies=[playing.value])
+    # not intrusive: Pause ends the loop at its next check, never in the middle of a month (an
+    # intrusive cancel raises inside the thread at any line: in a step, a send or a render)
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
 
     def do_reset():
         playing.set(False)
@@ -307,8 +387,7 @@ def Page():
         refresh()
 
     def do_step():
-        dash.step()
-        refresh()
+        advance()
 
     solara.Title("eurosec classroom dashboard")
     with solara.AppBar():
@@ -322,7 +401,7 @@ def Page():
         Controls(dash, refresh, (dash.draft, dash.error))  # re-rendered only when the settings change
     run = dash.run
     with solara.Column():
-        solara.Text(_month_label(run), classes=["eurosec-month"], style="font-size: 1.2em; font-weight: bold")
+        LiveView(dash, "month", classes=("eurosec-month",))
         solara.Text(f"{run.settings.scenario}, seed {run.settings.seed}: " + ", ".join(
             o for o, m in run.settings.options.items() if m is not None), style="font-size: 0.8em")
         with solara.Column():  # always present: the tabs below keep their place in the page

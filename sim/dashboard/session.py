@@ -224,7 +224,7 @@ class Run:
     def step(self, months: int = 1) -> None:
         for _ in range(months):
             if self.finished:
-                return
+                break  # still read the events of the months stepped before the end
             self.model.step()
             self._record()
         self._read_events()

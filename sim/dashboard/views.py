@@ -1,8 +1,11 @@
 """The dashboard's figures, in matplotlib (offline: no CDN scripts), drawn as PNG bytes.
 
 Each figure is built once per run and then only its data change month by month (colours of the
-edges and nodes, the lines' data, new markers), so a month's redraw costs one Agg render. The
-same figures are what the page's "Download PNG" buttons save.
+edges and nodes, the lines' data, new markers): a month draws those few artists over the kept
+background (blitting) and encodes the pixels. The same figures are what the page's "Download
+PNG" buttons save, redrawn in full at a higher resolution, with the month written in them; the
+page's month frames leave the month out (the page shows it above the views), because drawing a
+new string costs matplotlib 3-4 ms a figure, more than the data.
 """
 
 from __future__ import annotations
@@ -40,11 +43,13 @@ KIND_STYLE = {  # marker colour and line style on the trajectories
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
-    """An (h, w, 3) uint8 image as PNG bytes: no row filter and zlib level 1, about five times
-    faster than PIL's encoder for these flat-coloured figures and no larger (a month's frame)."""
+    """An (h, w, 3) uint8 image (any strides, e.g. the RGB of an RGBA buffer) as PNG bytes: no
+    row filter and zlib level 1, about five times faster than PIL's encoder for these
+    flat-coloured figures and no larger (a month's frame)."""
     h, w, _ = rgb.shape
-    raw = np.zeros((h, w * 3 + 1), dtype=np.uint8)  # a leading 0 per row: filter type None
-    raw[:, 1:] = rgb.reshape(h, w * 3)
+    raw = np.empty((h, w * 3 + 1), dtype=np.uint8)
+    raw[:, 0] = 0  # a leading 0 per row: filter type None
+    raw[:, 1:].reshape(h, w, 3)[...] = rgb  # one copy, straight from the canvas
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
@@ -68,13 +73,14 @@ class _Blitted:
 
     DPI = 80
 
-    def _start(self, dynamic: list, overlay: list = ()) -> None:
+    def _start(self, dynamic: list, overlay: list = (), saved_only: list = ()) -> None:
         """Keep the figure without ``dynamic`` and ``overlay`` artists as the background; the
-        ``overlay`` artists (labels that must stay on top) are kept as a transparent layer."""
+        ``overlay`` artists (labels that must stay on top) are kept as a transparent layer.
+        ``saved_only`` artists (the month) are in the saved PNG but not in the frames."""
         self.fig.set_dpi(self.DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         self.dynamic = dynamic
-        for a in [*dynamic, *overlay]:
+        for a in [*dynamic, *overlay, *saved_only]:
             a.set_visible(False)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -86,13 +92,14 @@ class _Blitted:
             for a in overlay:
                 a.set_visible(True)
                 a.draw(renderer)
-            rgba = np.asarray(layer.buffer_rgba(), dtype=np.uint16)
-            alpha = rgba[..., 3:4]
+            rgba = np.asarray(layer.buffer_rgba(), dtype=np.uint16).reshape(-1, 4)
+            where = np.flatnonzero(rgba[:, 3])  # the few pixels the labels cover (about 2%)
+            alpha = rgba[where, 3:4]
             # integer "over": out = (base * (255 - a) + colour * a) / 255, premultiplied once here
-            self.overlay = (rgba[..., :3] * alpha + 127, 255 - alpha)
+            self.overlay = (where, rgba[where, :3] * alpha + 127, 255 - alpha)
             for a in overlay:
                 a.set_visible(True)
-        for a in dynamic:
+        for a in [*dynamic, *saved_only]:
             a.set_visible(True)
 
     def _add_to_background(self, artists: list) -> None:
@@ -110,11 +117,12 @@ class _Blitted:
         renderer = self.canvas.get_renderer()
         for a in self.dynamic:
             a.draw(renderer)
-        rgb = np.asarray(self.canvas.buffer_rgba())[..., :3]  # the figure is opaque: alpha is 255 everywhere
-        if self.overlay is not None:
-            colour, keep = self.overlay
-            rgb = ((rgb * keep + colour) // 255).astype(np.uint8)
-        return encode_png(np.ascontiguousarray(rgb))
+        rgba = np.asarray(self.canvas.buffer_rgba())  # the figure is opaque: alpha is 255 everywhere
+        if self.overlay is not None:  # composited in the canvas (the next frame restores the background)
+            where, colour, keep = self.overlay
+            pixels = rgba.reshape(-1, 4)
+            pixels[where, :3] = (pixels[where, :3] * keep + colour) // 255
+        return encode_png(rgba[..., :3])
 
 
 def positions(ids: list[str]) -> dict[str, tuple[float, float]]:
@@ -195,7 +203,7 @@ class NetworkView(_Blitted):
         # long title redrawn each month costs more than the rest of the frame
         ax.set_title(title or "Trust and threat across Europe", fontsize=10)
         self.when = ax.text(0.01, 0.985, "", transform=ax.transAxes, ha="left", va="top", fontsize=9, fontweight="bold")
-        self._start([self.lines, self.nodes, self.when], overlay=self.labels)
+        self._start([self.lines, self.nodes], overlay=self.labels, saved_only=[self.when])
         self.update()
 
     def update(self) -> None:
@@ -239,7 +247,7 @@ class TrajectoryView(_Blitted):
         self.when = ax.text(0.995, 0.985, "", transform=ax.transAxes, ha="right", va="top", fontsize=8,
                             fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
         self._drawn = 0
-        self._start([*self.lines.values(), self.when])
+        self._start(list(self.lines.values()), saved_only=[self.when])
         self.update()
 
     def update(self) -> None:

@@ -149,3 +149,17 @@ def test_app_imports_without_a_server_and_its_state_steps():
     dash.run_compare("nrc")
     assert set(dash.compare["runs"]) == {"with", "without"}
     assert callable(app.Page)
+
+
+def test_a_month_of_the_play_thread_never_lands_on_the_run_a_reset_built():
+    """Play steps the run it started with: after Pause and Reset, a month the play thread was
+    about to take is dropped instead of stepping the new run (the page would show month 1)."""
+    pytest.importorskip("solara")
+    from sim.dashboard import app
+
+    dash = app.Dashboard(S.Settings.for_scenario("baseline_2010", seed=2))
+    played = dash.run
+    assert dash.step(run=played) and played.month == 1
+    dash.reset()
+    assert dash.step(run=played) is False and dash.run.month == 0 and played.month == 1
+    assert dash.step() and dash.run.month == 1

@@ -68,10 +68,15 @@ class Dashboard:
             self._frames()
             return True
 
-    def step(self, months: int = 1) -> None:
+    def step(self, months: int = 1, run: S.Run | None = None) -> bool:
+        """Advance the current run; with ``run``, only if it is still the current one (the play
+        thread's month must not land on a run a Reset has just built). True if it stepped."""
         with self.lock:
+            if run is not None and self.run is not run:
+                return False
             self.run.step(months)
             self._frames()
+            return True
 
     def table_now(self, move_id: str) -> None:
         self._intervene(lambda: self.run.table_now(move_id),
@@ -247,7 +252,8 @@ def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
     d = dash.draft
     solara.Markdown("**Settings** (take effect on Reset)")
     solara.Select("Scenario", values=S.scenarios(), value=d.scenario, on_value=pick_scenario)
-    solara.InputText("Seed", value=str(d.seed), on_value=lambda v: change(replace(d, seed=v)), continuous_update=False)
+    solara.InputText("Seed", value=str(d.seed), on_value=lambda v: change(replace(dash.draft, seed=v)),
+                     continuous_update=False)
     solara.SliderFloat("Spiral bias (dynamics.spiral_bias)", value=d.spiral_bias, min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: change(replace(dash.draft, spiral_bias=v)))
     solara.InputText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate), continuous_update=False,
@@ -363,18 +369,18 @@ def Page():
     def refresh():
         set_tick(lambda t: t + 1)
 
-    def advance():
+    def advance(run: S.Run | None = None):
         """One month: the live views update in place; the page re-renders only if more changed."""
         before = dash.shape()
-        dash.step()
-        if dash.shape() != before:
+        if dash.step(run=run) and dash.shape() != before:
             refresh()
 
     def play_loop():
-        while playing.value and not dash.run.finished:
-            advance()
+        run = dash.run  # the run Play started: a Reset replaces it, and the loop then ends
+        while playing.value and not run.finished and dash.run is run:
+            advance(run)
             time.sleep(0.25)
-        if dash.run.finished:
+        if run.finished and dash.run is run:
             playing.set(False)
 
     # not intrusive: Pause ends the loop at its next check, never in the middle of a month (an

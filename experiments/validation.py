@@ -264,7 +264,6 @@ def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) ->
     replay, stage = built["replay"], built["stage"]
     roster = replay.roster
     composite = {a.id for a in roster.composites()}
-    overrides = f" {' '.join(cfg['overrides'])}" if cfg["overrides"] else ""
     lines = [
         "# @package _global_",
         f"# The stage's initial trust derived from the replay: each actor's own trust (before social",
@@ -277,7 +276,7 @@ def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) ->
         "# stage's; each run draws its types afresh.",
         f"# Written by: python -m experiments.validation replicates={cfg['replicates']} seed={cfg['seed']}"
         f"{' overrides=' + repr(cfg['overrides']) if cfg['overrides'] else ''}; eurosec {__version__}, "
-        f"git {meta.get('git_commit', 'unknown')}{overrides and ''}",
+        f"git {meta.get('git_commit', 'unknown')}",
         "scenario:",
         "  trust:",
         f"    starts: \"{stage.date(1)[:7]}\"   # the stages it fits (others are refused)",

@@ -105,7 +105,7 @@ def check_ensemble_settings(cfg: dict) -> None:
 OVERRIDABLE = ("roster", "dynamics", "negotiation", "crises", "moves", "output", "irritant", "initial_trust",
                "scenario.")
 OVERRIDES_ALLOWED = ("KEY=VALUE overrides of the model config, e.g. dynamics.spiral_bias=0.3, "
-                     "irritant=[missile_defence], dynamics=calibrated, initial_trust=replay_2009 or "
+                     "irritant=[missile_defence], dynamics=calibrated, initial_trust=judgement_2010 or "
                      "scenario.horizon=60 (keys under: roster, dynamics, negotiation, crises, moves, output, "
                      "irritant, initial_trust, scenario.*)")
 

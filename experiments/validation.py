@@ -19,8 +19,9 @@ Writes ``validation.parquet`` (one row per check), ``trajectories.parquet`` (per
 mean, 95% CI of the mean and the 5-95% spread across runs), ``validation.png``,
 ``validation.md`` (the report as a Markdown table), ``config.yaml``, ``metadata.json`` and
 ``initial_trust.yaml``: the replay's mean trust at the stage's month for every dyad, as a config
-file that replaces the stage's initial trust (committed as ``configs/initial_trust/replay_2009.yaml``
-and selected with ``initial_trust=replay_2009``: the stage "derived from the replay's state").
+file of the stage's initial trust (committed as ``configs/initial_trust/replay_2009.yaml``, which
+``baseline_2010`` starts from: the stage "derived from the replay's state"; a test keeps it equal
+to what this run writes).
 """
 
 from __future__ import annotations
@@ -259,32 +260,33 @@ def replayed_trust(built: dict, cfg: dict) -> np.ndarray:
 
 
 def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) -> str:
-    """The replay's mean trust as ``scenario.trust.adjust`` entries for every ordered pair of
-    actors that are not composites (a composite's trust is its members', derived in every run)."""
+    """The replay's mean trust as ``scenario.trust.rules`` for every ordered pair of actors,
+    composites included: their social trust is their members', but their own rows evolve in the
+    replay and enter the stage's type prior (the mean trust placed in each actor)."""
     replay, stage = built["replay"], built["stage"]
     roster = replay.roster
-    composite = {a.id for a in roster.composites()}
     lines = [
         "# @package _global_",
         f"# The stage's initial trust derived from the replay: each actor's own trust (before social",
         f"# influence) averaged over {cfg['replicates']} runs of {cfg['replay']} (seed {cfg['seed']}) at the end "
         f"of {stage_month(stage)},",
-        "# for every pair of actors (composites' trust is their members', as in every run); every run",
-        "# starts from its social fixed point, and these are also the priors beliefs relax to. Select",
-        "# it on top of a stage built on baseline_2010 (it replaces scenario.trust.adjust):",
-        "# initial_trust=replay_2009. Beliefs only: postures, irritants, threat and formats stay the",
-        "# stage's; each run draws its types afresh.",
+        "# for every pair of actors (a composite's social trust is its members', as in every run, and",
+        "# its own row enters the type prior, the mean trust placed in each actor); every run",
+        "# starts from its social fixed point, and these are also the priors beliefs relax to.",
+        "# baseline_2010, and every stage built on it, starts from this state (scenario.trust.rules); the",
+        "# sourced judgement is configs/initial_trust/judgement_2010.yaml (initial_trust=judgement_2010).",
+        "# Beliefs only: postures, irritants, threat and formats stay the stage's; each run draws its",
+        "# types afresh. Regenerate it with `make validate` when the model or the replay changes (a test",
+        "# checks that it is what the replay gives).",
         f"# Written by: python -m experiments.validation replicates={cfg['replicates']} seed={cfg['seed']}"
         f"{' overrides=' + repr(cfg['overrides']) if cfg['overrides'] else ''}; eurosec {__version__}, "
         f"git {meta.get('git_commit', 'unknown')}",
         "scenario:",
         "  trust:",
         f"    starts: \"{stage.date(1)[:7]}\"   # the stages it fits (others are refused)",
-        "    adjust:",
+        "    rules:",
     ]
     for i, a in enumerate(roster.ids):
-        if a in composite:
-            continue
         for j, b in enumerate(roster.ids):
             if i != j:
                 lines.append(f"      - {{from: [{a}], to: [{b}], value: {float(np.clip(trust[i, j], 0.01, 0.99)):.4f}}}")

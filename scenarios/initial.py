@@ -62,10 +62,11 @@ def initial_matrices(scenario: Mapping, roster) -> dict[str, np.ndarray]:
             raise ConfigError(f"scenario.groups.{g}", "a group name may not shadow an actor id", "new names")
     starts = (scenario.get("trust") or {}).get("starts")
     if starts is not None and starts != scenario.get("start_date", "2010-01"):
-        # an initial-trust file derived from a state (configs/initial_trust/) fits one start month
+        # the replay's state (configs/initial_trust/replay_2009.yaml) is the state of one month
         raise ConfigError("initial_trust", f"these beliefs are a state for a stage starting {starts}; scenario "
                           f"{scenario.get('name')!r} starts {scenario.get('start_date', '2010-01')}",
-                          f"a scenario starting {starts}, e.g. baseline_2010, incremental_web, treaty_track")
+                          f"a scenario starting {starts}, e.g. baseline_2010, incremental_web, treaty_track; for a stage "
+                          "built on baseline_2010 that starts in another month, initial_trust=judgement_2010")
     trust, _ = rule_matrix(scenario.get("trust") or {}, groups, roster, "scenario.trust", 0.5, 0.01, 0.99)
     posture, _ = rule_matrix(scenario.get("posture") or {}, groups, roster, "scenario.posture", 0.0)
     irritant, _ = rule_matrix(scenario.get("irritants") or {}, groups, roster, "scenario.irritants", 0.0)

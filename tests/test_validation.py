@@ -10,7 +10,7 @@ import yaml
 
 from experiments import validation as V
 from experiments.ensemble import arm_spec
-from sim.config import CONFIG_DIR
+from sim.config import CONFIG_DIR, load_config
 from sim.errors import ConfigError
 
 
@@ -84,10 +84,9 @@ def test_the_run_writes_the_replays_state_as_an_initial_trust_file(tmp_path):
     assert text.splitlines()[0] == "# @package _global_"
     trust = yaml.safe_load(text)["scenario"]["trust"]
     assert trust["starts"] == "2010-01"  # the stage's first month: other stages are refused
-    entries = trust["adjust"]
+    entries = trust["rules"]
     roster = arm_spec(["scenario=baseline_2010"]).roster
-    leaves = [a.id for a in roster.actors if not a.is_composite]
-    assert {(e["from"][0], e["to"][0]) for e in entries} == {(a, b) for a in leaves for b in roster.ids if a != b}
+    assert {(e["from"][0], e["to"][0]) for e in entries} == {(a, b) for a in roster.ids for b in roster.ids if a != b}
     assert all(0.01 <= e["value"] <= 0.99 for e in entries)
 
 
@@ -96,13 +95,48 @@ def test_the_committed_replayed_stage_is_the_replays_state_at_the_end_of_2009():
     0, 1,000 runs) writes today, and the stage built with it starts at the replay's key dyads;
     if the model or the replay changes, regenerate it (docs/validation.md)."""
     path = CONFIG_DIR / "initial_trust" / "replay_2009.yaml"
-    committed = {(e["from"][0], e["to"][0]): e["value"] for e in yaml.safe_load(path.read_text())["scenario"]["trust"]["adjust"]}
+    committed = {(e["from"][0], e["to"][0]): e["value"] for e in yaml.safe_load(path.read_text())["scenario"]["trust"]["rules"]}
     cfg = settings(replay="history_2008_2015", replicates=1000)
     built = V.validate(cfg)
     trust = V.replayed_trust(built, cfg)
     ids = built["replay"].roster.ids
     for (a, b), value in committed.items():
         assert value == pytest.approx(float(np.clip(trust[ids.index(a), ids.index(b)], 0.01, 0.99)), abs=6e-5), (a, b)
-    stage = arm_spec(["scenario=baseline_2010", "initial_trust=replay_2009"])
-    start = V.stage_trust(stage)
-    assert start["USA_RUS"] < V.stage_trust(arm_spec(["scenario=baseline_2010"]))["USA_RUS"] - 0.1
+    start = V.stage_trust(arm_spec(["scenario=baseline_2010"]))  # the default stage starts from it
+    assert start == V.stage_trust(arm_spec(["scenario=baseline_2010", "initial_trust=replay_2009"]))
+    judged = V.stage_trust(arm_spec(["scenario=baseline_2010", "initial_trust=judgement_2010"]))
+    assert start["USA_RUS"] < judged["USA_RUS"] - 0.1
+
+
+def test_the_default_stage_lies_inside_the_replays_spread_in_january_2010(tmp_path):
+    """Issue 11, item 1: baseline_2010's January 2010 is reachable from the record. Its trust is
+    the replay's state (above), so every key dyad lies inside the replay's 5-95% spread; the
+    sourced judgement (initial_trust=judgement_2010) does not (docs/validation.md)."""
+    table = V.run(settings(replay="history_2008_2015", replicates=100), tmp_path / "derived")
+    stage = table[table["check"] == "stage_reachable"]
+    assert (stage["verdict"] == "PASS").all(), stage[["case", "detail"]]
+    assert stage["effect"].abs().max() < 0.02
+    judged = V.run(settings(replay="history_2008_2015", replicates=100, overrides=["initial_trust=judgement_2010"]),
+                   tmp_path / "judged")
+    assert (judged[judged["check"] == "stage_reachable"]["verdict"] == "FAIL").sum() >= 5
+
+
+def test_the_2008_stages_start_from_the_judgement_not_the_replays_state():
+    """prewar_2008 (where the replay starts) and postwar_2008 build on the sourced judgement, not
+    on the state the replay reaches in 2010; a scenario's own rules still win over the state."""
+    from scenarios.initial import initial_matrices
+
+    def trust(*overrides):
+        spec_cfg = load_config(list(overrides))
+        roster = arm_spec(list(overrides)).roster
+        return initial_matrices(spec_cfg["scenario"], roster)["trust"], roster
+
+    judged, roster = trust("scenario=baseline_2010", "initial_trust=judgement_2010")
+    derived, _ = trust("scenario=baseline_2010")
+    prewar, _ = trust("scenario=prewar_2008")
+    i = roster.index
+    assert prewar[i("WEU"), i("RUS")] == judged[i("WEU"), i("RUS")] != derived[i("WEU"), i("RUS")]
+    assert prewar[i("USA"), i("RUS")] == 0.3  # prewar_2008's own adjustment
+    cfg = load_config(["scenario=baseline_2010"])
+    cfg["scenario"]["trust"]["rules"].append({"from": ["RUS"], "to": ["NATO"], "value": 0.6})
+    assert initial_matrices(cfg["scenario"], roster)["trust"][i("RUS"), i("NATO")] == 0.6

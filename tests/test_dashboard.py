@@ -163,3 +163,42 @@ def test_a_month_of_the_play_thread_never_lands_on_the_run_a_reset_built():
     dash.reset()
     assert dash.step(run=played) is False and dash.run.month == 0 and played.month == 1
     assert dash.step() and dash.run.month == 1
+
+
+def _page(monkeypatch):
+    """The page rendered without a server, as Solara's server lays it out (the sidebar needs the
+    app layout); returns the dashboard behind it and reacton's render context (to find widgets)."""
+    solara = pytest.importorskip("solara")
+    from sim.dashboard import app
+
+    made = []
+
+    class Recorded(app.Dashboard):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app, "Dashboard", Recorded)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    return made[0], rc
+
+
+def test_text_typed_into_a_setting_survives_a_render_of_the_page(monkeypatch):
+    """A render of the page (Pause, the play thread's end, a tab) must not put back the old value
+    over text typed into a setting and not yet committed; Enter then commits what was typed."""
+    import ipyvuetify as v
+
+    dash, rc = _page(monkeypatch)
+    seed = rc.find(v.TextField, label="Seed").widget
+    rate = rc.find(v.TextField, label="Crisis rate (x every type's base rate)").widget
+    assert seed.v_model == "0" and rate.v_model == "1.0"
+    seed.v_model, rate.v_model = "12345", "2"  # typed in the browser, not yet committed
+    rc.find(v.Tabs).widget.v_model = 1  # another tab: the page re-renders
+    assert seed.v_model == "12345" and rate.v_model == "2"
+    seed.fire_event("keyup.enter")
+    rate.fire_event("focusout")
+    assert dash.draft.seed == "12345" and dash.draft.crisis_rate == "2"
+    assert seed.v_model == "12345"
+    rc.find(v.Select, label="Scenario").widget.v_model = "baseline_2010"  # the draft changes: the field shows it
+    assert dash.draft.scenario == "baseline_2010" and dash.draft.crisis_rate == 1.0 and rate.v_model == "1.0"
+    assert seed.v_model == "12345"

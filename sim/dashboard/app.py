@@ -23,8 +23,10 @@ import threading
 import time
 from dataclasses import replace
 
+import reacton.ipyvuetify as rv
 import reacton.ipywidgets as rw
 import solara
+from solara.components.input import use_change
 
 from sim.dashboard import session as S
 from sim.dashboard.game import GAME_ACTORS, Game
@@ -212,6 +214,25 @@ def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str
 
 
 @solara.component
+def DraftText(label: str, value: str, on_value, style: str = ""):
+    """A text field of the settings (Solara's InputText, same look): the text typed is committed
+    by Enter or by leaving the field (``on_value``). Unlike InputText, a render of the page sets
+    the field only when ``value`` has changed since the last one: the page re-renders while a user
+    types (after Pause the play thread's last renders arrive, a tab, a message), and setting the
+    value it was rendered with every time put the old value back over text typed and not yet
+    committed, so Enter then committed the old value."""
+    el = rv.TextField(label=label, type="text", error=False, messages=[], class_="", style_=style, autofocus=False,
+                      dense=False, hide_details="auto", placeholder="", prefix="", suffix="", clearable=False)
+
+    def show():
+        solara.get_widget(el).v_model = value
+
+    solara.use_effect(show, [value])
+    use_change(el, lambda text: on_value(str(text)))
+    return el
+
+
+@solara.component
 def OptionRow(dash: Dashboard, option: str, on_change):
     cat = S.catalog(dash.draft.scenario)
     month = dash.draft.options.get(option)
@@ -232,8 +253,7 @@ def OptionRow(dash: Dashboard, option: str, on_change):
         solara.Checkbox(label=S._short_title(label, 44), value=month is not None, on_value=switch,
                         style="margin: 0; flex: 1 1 auto")
         if month is not None:
-            solara.InputText("month", value=str(month), on_value=set_month, continuous_update=False,
-                             style="max-width: 4.5em")
+            DraftText("month", value=str(month), on_value=set_month, style="max-width: 4.5em")
 
 
 @solara.component
@@ -252,12 +272,11 @@ def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
     d = dash.draft
     solara.Markdown("**Settings** (take effect on Reset)")
     solara.Select("Scenario", values=S.scenarios(), value=d.scenario, on_value=pick_scenario)
-    solara.InputText("Seed", value=str(d.seed), on_value=lambda v: change(replace(dash.draft, seed=v)),
-                     continuous_update=False)
+    DraftText("Seed", value=str(d.seed), on_value=lambda v: change(replace(dash.draft, seed=v)))
     solara.SliderFloat("Spiral bias (dynamics.spiral_bias)", value=d.spiral_bias, min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: change(replace(dash.draft, spiral_bias=v)))
-    solara.InputText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate), continuous_update=False,
-                     on_value=lambda v: change(replace(dash.draft, crisis_rate=v)))
+    DraftText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate),
+              on_value=lambda v: change(replace(dash.draft, crisis_rate=v)))
     solara.SliderFloat("Russia's hawkishness", value=d.hawkishness_rus, min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: change(replace(dash.draft, hawkishness_rus=v)))
     solara.SliderFloat("NATO's hawkishness", value=d.hawkishness_nato, min=0.0, max=1.0, step=0.05,

@@ -202,3 +202,34 @@ def test_text_typed_into_a_setting_survives_a_render_of_the_page(monkeypatch):
     rc.find(v.Select, label="Scenario").widget.v_model = "baseline_2010"  # the draft changes: the field shows it
     assert dash.draft.scenario == "baseline_2010" and dash.draft.crisis_rate == 1.0 and rate.v_model == "1.0"
     assert seed.v_model == "12345"
+
+
+def test_a_step_updates_the_moves_open_to_table_now_in_place(monkeypatch):
+    """The moves still open to "Table now" are a live view: a month that closes one updates the
+    select in place and does not re-render the page; Table now tables the move picked."""
+    import ipyvuetify as v
+
+    dash, rc = _page(monkeypatch)
+    select = rc.find(v.Select, label="Move to table").widget
+    step = rc.find(v.Btn, children=["Step"]).widget
+    opened = dash.run.open_moves()
+    assert select.items == opened and select.v_model == opened[0]
+    select.v_model = opened[2]  # picked in the browser
+    assert dash.current_move() == opened[2]
+    renders = rc.render_count
+    rc.find(v.Tabs).widget.v_model = 1
+    assert rc.render_count > renders  # the count sees a render of the page
+    renders = rc.render_count
+    while dash.run.open_moves() == opened:
+        step.click()
+    assert 0 < dash.run.month < dash.run.horizon and rc.render_count == renders
+    assert select.items == dash.run.open_moves() != opened
+    assert select.v_model == dash.current_move()
+    picked = select.v_model
+    rc.find(v.Btn, children=["Table now"]).widget.click()
+    assert dash.notice.startswith(f"'{dash.run.move_title(picked)}'") and select.items == dash.run.open_moves()
+    assert dash.live["moves_box"].class_ == "d-flex ma-0" and dash.live["no_moves"].class_ == "d-none"
+    rc.find(v.Select, label="Scenario").widget.v_model = "baseline_2010"  # no move of its own, every option off
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert dash.run.settings.scenario == "baseline_2010" and dash.run.open_moves() == [] and select.items == []
+    assert dash.live["moves_box"].class_ == "d-none" and dash.live["no_moves"].class_ == ""

@@ -9,11 +9,11 @@ Everything the controls set takes effect on Reset; a bad value is shown as the m
 one-paragraph ConfigError message, never a traceback. The views are matplotlib figures (Altair
 needs a CDN) of the one model the sweeps use: nothing is reimplemented for display.
 
-A step changes only the month, the two pictures and the agenda. These four are "live" widgets
-that the dashboard sets in place (:meth:`Dashboard.publish`), so a step sends four messages and
-no re-render of the page: Solara (reacton) reconciles every widget of the page on any render,
-some 230 here, which cost more than the month itself. The page is re-rendered only when a step
-changes something else (the moves still open, the end of the run).
+A step changes only the month, the two pictures, the agenda and the moves still open to "Table
+now". These are "live" widgets that the dashboard sets in place (:meth:`Dashboard.publish`), so a
+step sends a message per widget that changed and no re-render of the page: Solara (reacton)
+reconciles every widget of the page on any render, some 230 here, which cost more than the month
+itself. The page is re-rendered only at the end of the run (Play and Step are disabled then).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Dashboard:
         self.game: Game | None = None
         self.run: S.Run | None = None
         self.live: dict[str, object] = {}  # view name -> the page's widget showing it (see publish)
+        self.move_choice: str | None = None  # the move picked for "Table now" (the first open one if None or closed)
         self.reset()
 
     # ---------------------------------------------------------------- actions
@@ -146,28 +147,53 @@ class Dashboard:
         self.publish()
 
     # ------------------------------------------------------------ live views
-    def view(self, name: str):
-        """What the live view ``name`` shows now: PNG bytes or an HTML fragment."""
-        if name == "network":
-            return self.network_png
-        if name == "trajectory":
-            return self.trajectory_png
-        if name == "month":
-            return month_html(self.run)
-        if name == "agenda":
-            return agenda_html(self.run)
-        raise KeyError(name)
+    def view(self, name: str) -> dict:
+        """What the live view ``name`` shows now: its widget's traits and their values."""
+        return self.views()[name]
+
+    def views(self) -> dict[str, dict]:
+        """Every live view: the pictures (PNG bytes), the month and the agenda (HTML), and the
+        moves open to "Table now": the select's moves and choice, the select and its button shown
+        (a column, as Solara lays out a component) or, when no move is open, a note instead."""
+        moves = self.run.open_moves()
+        return {"network": {"value": self.network_png}, "trajectory": {"value": self.trajectory_png},
+                "month": {"value": month_html(self.run)}, "agenda": {"value": agenda_html(self.run)},
+                "moves": {"items": moves, "v_model": self.current_move(moves)},
+                "moves_box": {"class_": "d-flex ma-0" if moves else "d-none", "style_": COLUMN_STYLE},
+                "no_moves": {"class_": "d-none" if moves else ""}}
+
+    def current_move(self, moves: list[str] | None = None) -> str | None:
+        """The move "Table now" tables: the one picked while it is open, else the first open one."""
+        moves = self.run.open_moves() if moves is None else moves
+        return self.move_choice if self.move_choice in moves else (moves[0] if moves else None)
+
+    def choose_move(self, move_id: str | None) -> None:
+        if move_id is not None:
+            self.move_choice = move_id
 
     def publish(self) -> None:
-        """Set every live widget of the page to its view now (a widget sends only if it changed)."""
+        """Set every live widget of the page to its view now (one message per widget, sent only
+        if a trait changed)."""
         with self.lock:
+            if not self.live:
+                return
+            views = self.views()
             for name, widget in list(self.live.items()):
-                widget.value = self.view(name)
+                _show(widget, views[name])
 
     def shape(self) -> tuple:
         """What a step can change on the page besides the live views: when this changes, the
-        page is re-rendered (the moves open to "Table now", Play and Step at the end)."""
-        return tuple(self.run.open_moves()), self.run.finished
+        page is re-rendered (Play and Step are disabled at the end of the run)."""
+        return (self.run.finished,)
+
+
+def _show(widget, state: dict) -> None:
+    with widget.hold_sync():
+        for trait, value in state.items():
+            setattr(widget, trait, value)
+
+
+COLUMN_STYLE = "flex-direction: column; align-items: stretch; row-gap: 12px;;"  # solara.Column's
 
 
 # ------------------------------------------------------------------------ the page
@@ -189,20 +215,16 @@ def agenda_html(run: S.Run) -> str:
             f'<ul style="font-size: 0.9em; margin-top: 0.4em">{items}</ul></div>')
 
 
-@solara.component
-def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str, ...] = ()):
-    """A widget the dashboard sets in place (:meth:`Dashboard.publish`). It is created without a
-    value, so no render of the page ever sets it back to an older picture."""
-    if image:
-        el = rw.Image(format="png", layout={"width": "100%"}, _dom_classes=["solara-image", *classes])
-    else:
-        el = rw.HTML(_dom_classes=list(classes))
+def use_live(dash: Dashboard, name: str, el) -> None:
+    """Make ``el``'s widget the live view ``name``: the dashboard sets its traits in place
+    (:meth:`Dashboard.publish`). The element must not be given those traits, so no render of the
+    page ever sets them back to an older value."""
 
     def attach():
         widget = solara.get_widget(el)
         with dash.lock:
             dash.live[name] = widget
-            widget.value = dash.view(name)
+            _show(widget, dash.view(name))
 
         def detach():
             if dash.live.get(name) is widget:
@@ -210,6 +232,16 @@ def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str
         return detach
 
     solara.use_effect(attach, [])
+
+
+@solara.component
+def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str, ...] = ()):
+    """A picture or an HTML fragment the dashboard sets in place (created without a value)."""
+    if image:
+        el = rw.Image(format="png", layout={"width": "100%"}, _dom_classes=["solara-image", *classes])
+    else:
+        el = rw.HTML(_dom_classes=list(classes))
+    use_live(dash, name, el)
     return el
 
 
@@ -289,18 +321,19 @@ def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
 @solara.component
 def Interventions(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     run = dash.run
-    moves = run.open_moves()
-    move, set_move = solara.use_state(moves[0] if moves else None)
     sites = run.model.crisis_sites()
     site, set_site = solara.use_state(next(iter(sites)))
     kind, set_kind = solara.use_state(sites[site][0])
     solara.Markdown("**Intervene now** (between months, under the model's rules)")
-    if moves:
-        current = move if move in moves else moves[0]
-        solara.Select("Move to table", values=moves, value=current, on_value=set_move)
-        solara.Button("Table now", on_click=lambda: (dash.table_now(current), refresh()), outlined=True)
-    else:
-        solara.Text("No move of this run is still open.")
+    # live (Dashboard.views): the moves still open change with the months, and a step does not
+    # re-render the page. A column with the select and its button, or the note when none is open.
+    with rv.Sheet(elevation=0) as box:
+        select = rv.Select(label="Move to table", dense=False, disabled=False, on_v_model=dash.choose_move)
+        solara.Button("Table now", on_click=lambda: (dash.table_now(dash.current_move()), refresh()), outlined=True)
+    note = rv.Html(tag="span", children=["No move of this run is still open."])
+    use_live(dash, "moves", select)
+    use_live(dash, "moves_box", box)
+    use_live(dash, "no_moves", note)
     solara.Select("Crisis site", values=list(sites), value=site,
                   on_value=lambda s: (set_site(s), set_kind(sites[s][0])))
     kinds = sites[site]
@@ -438,7 +471,7 @@ def Page():
             with solara.lab.Tab("Single run"):
                 with solara.Columns([3, 1]):
                     SingleRun(dash, refresh, tick)
-                    Interventions(dash, refresh, (id(dash.run), tuple(run.open_moves())))
+                    Interventions(dash, refresh, id(dash.run))
             with solara.lab.Tab("Compare"):
                 CompareMode(dash, refresh, (id(dash.run), id(dash.compare)))
             with solara.lab.Tab("Classroom game"):

@@ -86,6 +86,22 @@ def test_a_seeded_run_steps_and_its_views_change(settings):
     assert run.finished and run.month == run.horizon and run.agenda == whole.agenda and run.markers == whole.markers
 
 
+def test_a_frame_is_the_pixels_drawn(settings):
+    """The PNG a view sends is its canvas as drawn (labels composited over it), pixel for pixel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    run = S.Run(settings)
+    run.step(14)
+    for view in (NetworkView(run), TrajectoryView(run)):
+        png = view.frame()
+        drawn = np.asarray(view.canvas.buffer_rgba())[..., :3]
+        shown = np.asarray(Image.open(io.BytesIO(png)))
+        assert shown.shape == drawn.shape and (shown == drawn).all()
+
+
 def test_interventions_reach_the_agenda(settings):
     run = S.Run(replace(settings, scenario="incremental_web"))
     run.step(2)

@@ -249,3 +249,37 @@ def test_a_step_updates_the_moves_open_to_table_now_in_place(monkeypatch):
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert dash.run.settings.scenario == "baseline_2010" and dash.run.open_moves() == [] and select.items == []
     assert dash.live["moves_box"].class_ == "d-none" and dash.live["no_moves"].class_ == ""
+
+
+def test_a_step_sends_the_map_and_the_month_before_reading_the_events():
+    """The map and the month need no event of the month: they go to the page first, and the
+    browser takes in the map's picture while the agenda and the plot are made."""
+    pytest.importorskip("solara")
+    from sim.dashboard import app
+
+    dash = app.Dashboard(S.Settings.for_scenario("incremental_web", seed=3))
+    sent = []
+
+    class Widget:
+        def __init__(self, name):
+            self.name = name
+
+        def hold_sync(self):
+            import contextlib
+
+            return contextlib.nullcontext()
+
+        def __setattr__(self, trait, value):
+            if trait != "name":
+                sent.append((self.name, len(dash.run.agenda)))
+            object.__setattr__(self, trait, value)
+
+    dash.live = {name: Widget(name) for name in ("agenda", "trajectory", "network", "month")}
+    before = len(dash.run.agenda)
+    while len(dash.run.agenda) == before:
+        sent.clear()
+        dash.step()
+    order = [name for name, _ in sent]
+    assert order[:2] == ["network", "month"] and set(order[2:]) == {"agenda", "trajectory"}
+    assert all(lines == before for name, lines in sent[:2])  # sent before the month's agenda lines were read
+

@@ -73,12 +73,21 @@ class Dashboard:
 
     def step(self, months: int = 1, run: S.Run | None = None) -> bool:
         """Advance the current run; with ``run``, only if it is still the current one (the play
-        thread's month must not land on a run a Reset has just built). True if it stepped."""
+        thread's month must not land on a run a Reset has just built). True if it stepped.
+
+        The map and the month go to the page first: the browser takes in the map's picture
+        while the month's events (the agenda, the plot's markers) are read and the plot drawn."""
         with self.lock:
             if run is not None and self.run is not run:
                 return False
-            self.run.step(months)
-            self._frames()
+            self.run.step(months, events=False)
+            self.network.update()
+            self.network_png = self.network.frame()
+            self.publish(FIRST_VIEWS)
+            self.run.read_events()
+            self.trajectory.update()
+            self.trajectory_png = self.trajectory.frame()
+            self.publish([name for name in self.live if name not in FIRST_VIEWS])
             return True
 
     def table_now(self, move_id: str) -> None:
@@ -149,18 +158,32 @@ class Dashboard:
     # ------------------------------------------------------------ live views
     def view(self, name: str) -> dict:
         """What the live view ``name`` shows now: its widget's traits and their values."""
-        return self.views()[name]
+        return self.views([name])[name]
 
-    def views(self) -> dict[str, dict]:
-        """Every live view: the pictures (PNG bytes), the month and the agenda (HTML), and the
-        moves open to "Table now": the select's moves and choice, the select and its button shown
-        (a column, as Solara lays out a component) or, when no move is open, a note instead."""
-        moves = self.run.open_moves()
-        return {"network": {"value": self.network_png}, "trajectory": {"value": self.trajectory_png},
-                "month": {"value": month_html(self.run)}, "agenda": {"value": agenda_html(self.run)},
-                "moves": {"items": moves, "v_model": self.current_move(moves)},
-                "moves_box": {"class_": "d-flex ma-0" if moves else "d-none", "style_": COLUMN_STYLE},
-                "no_moves": {"class_": "d-none" if moves else ""}}
+    def views(self, names) -> dict[str, dict]:
+        """The live views ``names``: the pictures (PNG bytes), the month and the agenda (HTML),
+        and the moves open to "Table now": the select's moves and choice, the select and its
+        button shown (a column, as Solara lays out a component) or, when no move is open, a note."""
+        moves = self.run.open_moves() if any(n in MOVE_VIEWS for n in names) else []
+        out = {}
+        for name in names:
+            if name == "network":
+                out[name] = {"value": self.network_png}
+            elif name == "trajectory":
+                out[name] = {"value": self.trajectory_png}
+            elif name == "month":
+                out[name] = {"value": month_html(self.run)}
+            elif name == "agenda":
+                out[name] = {"value": agenda_html(self.run)}
+            elif name == "moves":
+                out[name] = {"items": moves, "v_model": self.current_move(moves)}
+            elif name == "moves_box":
+                out[name] = {"class_": "d-flex ma-0" if moves else "d-none", "style_": COLUMN_STYLE}
+            elif name == "no_moves":
+                out[name] = {"class_": "d-none" if moves else ""}
+            else:
+                raise KeyError(name)
+        return out
 
     def current_move(self, moves: list[str] | None = None) -> str | None:
         """The move "Table now" tables: the one picked while it is open, else the first open one."""
@@ -171,14 +194,13 @@ class Dashboard:
         if move_id is not None:
             self.move_choice = move_id
 
-    def publish(self) -> None:
-        """Set every live widget of the page to its view now (one message per widget, sent only
-        if a trait changed)."""
+    def publish(self, names=None) -> None:
+        """Set the page's live widgets (all, or those of ``names``) to their views now (one
+        message per widget, sent only if a trait changed)."""
         with self.lock:
-            if not self.live:
-                return
-            views = self.views()
-            for name, widget in list(self.live.items()):
+            widgets = {n: w for n, w in self.live.items() if names is None or n in names}
+            views = self.views(list(widgets))
+            for name, widget in widgets.items():
                 _show(widget, views[name])
 
     def shape(self) -> tuple:
@@ -194,6 +216,8 @@ def _show(widget, state: dict) -> None:
 
 
 COLUMN_STYLE = "flex-direction: column; align-items: stretch; row-gap: 12px;;"  # solara.Column's
+MOVE_VIEWS = ("moves", "moves_box", "no_moves")
+FIRST_VIEWS = ("network", "month")  # what a step sends first (Dashboard.step)
 
 
 # ------------------------------------------------------------------------ the page

@@ -193,7 +193,7 @@ class Run:
         self._trust_by_step: dict[int, np.ndarray] = {}
         self._steps_by_date = {self.spec.date(s): s for s in range(self.spec.horizon + 1)}
         self._record()
-        self._read_events()
+        self.read_events()
 
     # ---------------------------------------------------------------- the model
     @property
@@ -222,24 +222,27 @@ class Run:
     def finished(self) -> bool:
         return not self.model.running or self.model.month >= self.spec.horizon
 
-    def step(self, months: int = 1) -> None:
+    def step(self, months: int = 1, events: bool = True) -> None:
+        """Advance the model ``months`` months (to its end at most) and record them; with
+        ``events=False`` their events are left for :meth:`read_events` (the map needs none)."""
         for _ in range(months):
             if self.finished:
                 break  # still read the events of the months stepped before the end
             self.model.step()
             self._record()
-        self._read_events()
+        if events:
+            self.read_events()
 
     def table_now(self, move_id: str) -> bool:
         """The model's :meth:`EurosecModel.table_now`; True if the move is in force afterwards."""
         in_force = bool(self.model.table_now(move_id)[0])
-        self._read_events()
+        self.read_events()
         return in_force
 
     def crisis_now(self, site: str, crisis_type: str | None = None) -> bool:
         """The model's :meth:`EurosecModel.crisis_now`; True if it escalated."""
         escalated = bool(self.model.crisis_now(site, crisis_type)[0])
-        self._read_events()
+        self.read_events()
         return escalated
 
     def open_moves(self) -> list[str]:
@@ -270,7 +273,7 @@ class Run:
             self.series[name].append(float(latest[name][0]))
         self._trust_by_step[self.model.month] = self.trust_matrix().copy()
 
-    def _read_events(self) -> None:
+    def read_events(self) -> None:
         """Markers and agenda lines from the events added since the last call."""
         log = self.model.engine.log
         chunks = log._chunks[self._chunks_read:]  # noqa: SLF001 - read the new chunks only (EventLog keeps them in order)

@@ -283,3 +283,15 @@ def test_a_step_sends_the_map_and_the_month_before_reading_the_events():
     assert order[:2] == ["network", "month"] and set(order[2:]) == {"agenda", "trajectory"}
     assert all(lines == before for name, lines in sent[:2])  # sent before the month's agenda lines were read
 
+
+def test_server_warm_up_puts_what_lives_as_long_as_the_server_out_of_the_collectors_sight():
+    import gc
+
+    pytest.importorskip("solara")
+    from sim.dashboard import serve
+
+    try:
+        serve.warm_up()
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()

@@ -34,6 +34,9 @@ from sim.dashboard.views import NetworkView, TrajectoryView, png
 from sim.errors import ConfigError
 
 AGENDA_LINES = 40
+MOVE_VIEWS = ("moves", "moves_box", "no_moves")
+FIRST_VIEWS = ("network", "month")  # what a step sends first (Dashboard.step)
+VIEWS = (*FIRST_VIEWS, "trajectory", "agenda", *MOVE_VIEWS)  # every live view, pictures before text
 
 
 class Dashboard:
@@ -87,7 +90,7 @@ class Dashboard:
             self.run.read_events()
             self.trajectory.update()
             self.trajectory_png = self.trajectory.frame()
-            self.publish([name for name in self.live if name not in FIRST_VIEWS])
+            self.publish(VIEWS[len(FIRST_VIEWS):])
             return True
 
     def table_now(self, move_id: str) -> None:
@@ -194,11 +197,11 @@ class Dashboard:
         if move_id is not None:
             self.move_choice = move_id
 
-    def publish(self, names=None) -> None:
-        """Set the page's live widgets (all, or those of ``names``) to their views now (one
-        message per widget, sent only if a trait changed)."""
+    def publish(self, names=VIEWS) -> None:
+        """Set the page's live widgets of ``names`` (all by default) to their views now, in that
+        order (one message per widget, sent only if a trait changed)."""
         with self.lock:
-            widgets = {n: w for n, w in self.live.items() if names is None or n in names}
+            widgets = {n: self.live[n] for n in names if n in self.live}
             views = self.views(list(widgets))
             for name, widget in widgets.items():
                 _show(widget, views[name])
@@ -216,8 +219,6 @@ def _show(widget, state: dict) -> None:
 
 
 COLUMN_STYLE = "flex-direction: column; align-items: stretch; row-gap: 12px;;"  # solara.Column's
-MOVE_VIEWS = ("moves", "moves_box", "no_moves")
-FIRST_VIEWS = ("network", "month")  # what a step sends first (Dashboard.step)
 
 
 # ------------------------------------------------------------------------ the page

@@ -8,7 +8,8 @@ messages are small. ``python -m sim.dashboard`` starts the server through this m
 
 Before serving, one throwaway dashboard is built and stepped twice (:func:`warm_up`): the default
 scenario's config is composed (a few seconds) and the first-use costs of the model, pandas and
-matplotlib are paid at start, not by the first page and its first Step.
+matplotlib are paid at start, not by the first page and its first Step. What is alive then lives
+as long as the server, and is frozen out of the garbage collector's sight (``gc.freeze``).
 """
 
 from __future__ import annotations

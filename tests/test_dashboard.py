@@ -202,7 +202,7 @@ def _page(monkeypatch):
 def test_text_typed_into_a_setting_survives_a_render_of_the_page(monkeypatch):
     """A render of the page (Pause, the play thread's end, a tab) must not put back the old value
     over text typed into a setting and not yet committed; Enter then commits what was typed."""
-    import ipyvuetify as v
+    v = pytest.importorskip("ipyvuetify")
 
     dash, rc = _page(monkeypatch)
     seed = rc.find(v.TextField, label="Seed").widget
@@ -223,7 +223,7 @@ def test_text_typed_into_a_setting_survives_a_render_of_the_page(monkeypatch):
 def test_a_step_updates_the_moves_open_to_table_now_in_place(monkeypatch):
     """The moves still open to "Table now" are a live view: a month that closes one updates the
     select in place and does not re-render the page; Table now tables the move picked."""
-    import ipyvuetify as v
+    v = pytest.importorskip("ipyvuetify")
 
     dash, rc = _page(monkeypatch)
     select = rc.find(v.Select, label="Move to table").widget

@@ -86,6 +86,22 @@ def test_a_seeded_run_steps_and_its_views_change(settings):
     assert run.finished and run.month == run.horizon and run.agenda == whole.agenda and run.markers == whole.markers
 
 
+def test_a_frame_is_the_pixels_drawn(settings):
+    """The PNG a view sends is its canvas as drawn (labels composited over it), pixel for pixel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    run = S.Run(settings)
+    run.step(14)
+    for view in (NetworkView(run), TrajectoryView(run)):
+        png = view.frame()
+        drawn = np.asarray(view.canvas.buffer_rgba())[..., :3]
+        shown = np.asarray(Image.open(io.BytesIO(png)))
+        assert shown.shape == drawn.shape and (shown == drawn).all()
+
+
 def test_interventions_reach_the_agenda(settings):
     run = S.Run(replace(settings, scenario="incremental_web"))
     run.step(2)
@@ -163,3 +179,119 @@ def test_a_month_of_the_play_thread_never_lands_on_the_run_a_reset_built():
     dash.reset()
     assert dash.step(run=played) is False and dash.run.month == 0 and played.month == 1
     assert dash.step() and dash.run.month == 1
+
+
+def _page(monkeypatch):
+    """The page rendered without a server, as Solara's server lays it out (the sidebar needs the
+    app layout); returns the dashboard behind it and reacton's render context (to find widgets)."""
+    solara = pytest.importorskip("solara")
+    from sim.dashboard import app
+
+    made = []
+
+    class Recorded(app.Dashboard):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app, "Dashboard", Recorded)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    return made[0], rc
+
+
+def test_text_typed_into_a_setting_survives_a_render_of_the_page(monkeypatch):
+    """A render of the page (Pause, the play thread's end, a tab) must not put back the old value
+    over text typed into a setting and not yet committed; Enter then commits what was typed."""
+    v = pytest.importorskip("ipyvuetify")
+
+    dash, rc = _page(monkeypatch)
+    seed = rc.find(v.TextField, label="Seed").widget
+    rate = rc.find(v.TextField, label="Crisis rate (x every type's base rate)").widget
+    assert seed.v_model == "0" and rate.v_model == "1.0"
+    seed.v_model, rate.v_model = "12345", "2"  # typed in the browser, not yet committed
+    rc.find(v.Tabs).widget.v_model = 1  # another tab: the page re-renders
+    assert seed.v_model == "12345" and rate.v_model == "2"
+    seed.fire_event("keyup.enter")
+    rate.fire_event("focusout")
+    assert dash.draft.seed == "12345" and dash.draft.crisis_rate == "2"
+    assert seed.v_model == "12345"
+    rc.find(v.Select, label="Scenario").widget.v_model = "baseline_2010"  # the draft changes: the field shows it
+    assert dash.draft.scenario == "baseline_2010" and dash.draft.crisis_rate == 1.0 and rate.v_model == "1.0"
+    assert seed.v_model == "12345"
+
+
+def test_a_step_updates_the_moves_open_to_table_now_in_place(monkeypatch):
+    """The moves still open to "Table now" are a live view: a month that closes one updates the
+    select in place and does not re-render the page; Table now tables the move picked."""
+    v = pytest.importorskip("ipyvuetify")
+
+    dash, rc = _page(monkeypatch)
+    select = rc.find(v.Select, label="Move to table").widget
+    step = rc.find(v.Btn, children=["Step"]).widget
+    opened = dash.run.open_moves()
+    assert select.items == opened and select.v_model == opened[0]
+    select.v_model = opened[2]  # picked in the browser
+    assert dash.current_move() == opened[2]
+    renders = rc.render_count
+    rc.find(v.Tabs).widget.v_model = 1
+    assert rc.render_count > renders  # the count sees a render of the page
+    renders = rc.render_count
+    while dash.run.open_moves() == opened:
+        step.click()
+    assert 0 < dash.run.month < dash.run.horizon and rc.render_count == renders
+    assert select.items == dash.run.open_moves() != opened
+    assert select.v_model == dash.current_move()
+    picked = select.v_model
+    rc.find(v.Btn, children=["Table now"]).widget.click()
+    assert dash.notice.startswith(f"'{dash.run.move_title(picked)}'") and select.items == dash.run.open_moves()
+    assert dash.live["moves_box"].class_ == "d-flex ma-0" and dash.live["no_moves"].class_ == "d-none"
+    rc.find(v.Select, label="Scenario").widget.v_model = "baseline_2010"  # no move of its own, every option off
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert dash.run.settings.scenario == "baseline_2010" and dash.run.open_moves() == [] and select.items == []
+    assert dash.live["moves_box"].class_ == "d-none" and dash.live["no_moves"].class_ == ""
+
+
+def test_a_step_sends_the_map_and_the_month_before_reading_the_events():
+    """The map and the month need no event of the month: they go to the page first, and the
+    browser takes in the map's picture while the agenda and the plot are made."""
+    pytest.importorskip("solara")
+    from sim.dashboard import app
+
+    dash = app.Dashboard(S.Settings.for_scenario("incremental_web", seed=3))
+    sent = []
+
+    class Widget:
+        def __init__(self, name):
+            self.name = name
+
+        def hold_sync(self):
+            import contextlib
+
+            return contextlib.nullcontext()
+
+        def __setattr__(self, trait, value):
+            if trait != "name":
+                sent.append((self.name, len(dash.run.agenda)))
+            object.__setattr__(self, trait, value)
+
+    dash.live = {name: Widget(name) for name in ("agenda", "trajectory", "month", "network")}
+    before = len(dash.run.agenda)
+    while len(dash.run.agenda) == before:
+        sent.clear()
+        dash.step()
+    order = [name for name, _ in sent]
+    assert order == ["network", "month", "trajectory", "agenda"]  # the pictures first: the browser decodes them
+    assert all(lines == before for name, lines in sent[:2])  # sent before the month's agenda lines were read
+
+
+def test_server_warm_up_puts_what_lives_as_long_as_the_server_out_of_the_collectors_sight():
+    import gc
+
+    pytest.importorskip("solara")
+    from sim.dashboard import serve
+
+    try:
+        serve.warm_up()
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()

@@ -155,28 +155,20 @@ def test_dashboard_in_the_browser(server, browser, tmp_path):
     page.wait_for_function("() => Number(document.querySelector('.eurosec-agenda [data-month]').dataset.month) >= 14",
                            timeout=30_000)
     page.get_by_role("button", name="Pause").click()
-    # the page re-renders on Pause (the button turns back to Play): settings typed before that
-    # render arrives can be lost under load, as a user would see, so wait for it
+    # the page re-renders on Pause (the button turns back to Play); the play thread's last renders
+    # may still arrive while the seed is typed below (they must not put the old seed back)
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     assert page.locator(".eurosec-network").get_attribute("src") != net12
     assert int(_text(page, ".eurosec-month").split()[1]) >= 14
     _no_traceback(page)
 
-    # reset with a new seed
+    # reset with a new seed (typed at once: no render of the page puts the old one back)
     seed = page.get_by_role("textbox", name="Seed", exact=True)
-    # Known issue: a seed typed while the play thread's last render is still arriving can be put
-    # back to the old value by that render (README, dashboard); type it again then, as a user would.
-    for attempt in range(3):
-        seed.fill("12345")
-        seed.press("Enter")
-        page.get_by_role("button", name="Reset").click()
-        try:
-            page.wait_for_function("() => document.querySelector('.eurosec-month').textContent.startsWith('Month 0 of')"
-                                   " && document.body.innerText.includes('seed 12345')", timeout=10_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    seed.fill("12345")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("() => document.querySelector('.eurosec-month').textContent.startsWith('Month 0 of')"
+                           " && document.body.innerText.includes('seed 12345')", timeout=30_000)
     timings += [page.evaluate(STEP_AND_WAIT) for _ in range(8)]
     load.append(os.getloadavg())
     assert page.locator(".eurosec-network").get_attribute("src") != net0

@@ -9,11 +9,11 @@ Everything the controls set takes effect on Reset; a bad value is shown as the m
 one-paragraph ConfigError message, never a traceback. The views are matplotlib figures (Altair
 needs a CDN) of the one model the sweeps use: nothing is reimplemented for display.
 
-A step changes only the month, the two pictures and the agenda. These four are "live" widgets
-that the dashboard sets in place (:meth:`Dashboard.publish`), so a step sends four messages and
-no re-render of the page: Solara (reacton) reconciles every widget of the page on any render,
-some 230 here, which cost more than the month itself. The page is re-rendered only when a step
-changes something else (the moves still open, the end of the run).
+A step changes only the month, the two pictures, the agenda and the moves still open to "Table
+now". These are "live" widgets that the dashboard sets in place (:meth:`Dashboard.publish`), so a
+step sends a message per widget that changed and no re-render of the page: Solara (reacton)
+reconciles every widget of the page on any render, some 230 here, which cost more than the month
+itself. The page is re-rendered only at the end of the run (Play and Step are disabled then).
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import threading
 import time
 from dataclasses import replace
 
+import reacton.ipyvuetify as rv
 import reacton.ipywidgets as rw
 import solara
+from solara.components.input import use_change
 
 from sim.dashboard import session as S
 from sim.dashboard.game import GAME_ACTORS, Game
@@ -32,6 +34,9 @@ from sim.dashboard.views import NetworkView, TrajectoryView, png
 from sim.errors import ConfigError
 
 AGENDA_LINES = 40
+MOVE_VIEWS = ("moves", "moves_box", "no_moves")
+FIRST_VIEWS = ("network", "month")  # what a step sends first (Dashboard.step)
+VIEWS = (*FIRST_VIEWS, "trajectory", "agenda", *MOVE_VIEWS)  # every live view, pictures before text
 
 
 class Dashboard:
@@ -49,6 +54,7 @@ class Dashboard:
         self.game: Game | None = None
         self.run: S.Run | None = None
         self.live: dict[str, object] = {}  # view name -> the page's widget showing it (see publish)
+        self.move_choice: str | None = None  # the move picked for "Table now" (the first open one if None or closed)
         self.reset()
 
     # ---------------------------------------------------------------- actions
@@ -70,12 +76,21 @@ class Dashboard:
 
     def step(self, months: int = 1, run: S.Run | None = None) -> bool:
         """Advance the current run; with ``run``, only if it is still the current one (the play
-        thread's month must not land on a run a Reset has just built). True if it stepped."""
+        thread's month must not land on a run a Reset has just built). True if it stepped.
+
+        The map and the month go to the page first: the browser takes in the map's picture
+        while the month's events (the agenda, the plot's markers) are read and the plot drawn."""
         with self.lock:
             if run is not None and self.run is not run:
                 return False
-            self.run.step(months)
-            self._frames()
+            self.run.step(months, events=False)
+            self.network.update()
+            self.network_png = self.network.frame()
+            self.publish(FIRST_VIEWS)
+            self.run.read_events()
+            self.trajectory.update()
+            self.trajectory_png = self.trajectory.frame()
+            self.publish(VIEWS[len(FIRST_VIEWS):])
             return True
 
     def table_now(self, move_id: str) -> None:
@@ -144,28 +159,66 @@ class Dashboard:
         self.publish()
 
     # ------------------------------------------------------------ live views
-    def view(self, name: str):
-        """What the live view ``name`` shows now: PNG bytes or an HTML fragment."""
-        if name == "network":
-            return self.network_png
-        if name == "trajectory":
-            return self.trajectory_png
-        if name == "month":
-            return month_html(self.run)
-        if name == "agenda":
-            return agenda_html(self.run)
-        raise KeyError(name)
+    def view(self, name: str) -> dict:
+        """What the live view ``name`` shows now: its widget's traits and their values."""
+        return self.views([name])[name]
 
-    def publish(self) -> None:
-        """Set every live widget of the page to its view now (a widget sends only if it changed)."""
+    def views(self, names) -> dict[str, dict]:
+        """The live views ``names``: the pictures (PNG bytes), the month and the agenda (HTML),
+        and the moves open to "Table now": the select's moves and choice, the select and its
+        button shown (a column, as Solara lays out a component) or, when no move is open, a note."""
+        moves = self.run.open_moves() if any(n in MOVE_VIEWS for n in names) else []
+        out = {}
+        for name in names:
+            if name == "network":
+                out[name] = {"value": self.network_png}
+            elif name == "trajectory":
+                out[name] = {"value": self.trajectory_png}
+            elif name == "month":
+                out[name] = {"value": month_html(self.run)}
+            elif name == "agenda":
+                out[name] = {"value": agenda_html(self.run)}
+            elif name == "moves":
+                out[name] = {"items": moves, "v_model": self.current_move(moves)}
+            elif name == "moves_box":
+                out[name] = {"class_": "d-flex ma-0" if moves else "d-none", "style_": COLUMN_STYLE}
+            elif name == "no_moves":
+                out[name] = {"class_": "d-none" if moves else ""}
+            else:
+                raise KeyError(name)
+        return out
+
+    def current_move(self, moves: list[str] | None = None) -> str | None:
+        """The move "Table now" tables: the one picked while it is open, else the first open one."""
+        moves = self.run.open_moves() if moves is None else moves
+        return self.move_choice if self.move_choice in moves else (moves[0] if moves else None)
+
+    def choose_move(self, move_id: str | None) -> None:
+        if move_id is not None:
+            self.move_choice = move_id
+
+    def publish(self, names=VIEWS) -> None:
+        """Set the page's live widgets of ``names`` (all by default) to their views now, in that
+        order (one message per widget, sent only if a trait changed)."""
         with self.lock:
-            for name, widget in list(self.live.items()):
-                widget.value = self.view(name)
+            widgets = {n: self.live[n] for n in names if n in self.live}
+            views = self.views(list(widgets))
+            for name, widget in widgets.items():
+                _show(widget, views[name])
 
     def shape(self) -> tuple:
         """What a step can change on the page besides the live views: when this changes, the
-        page is re-rendered (the moves open to "Table now", Play and Step at the end)."""
-        return tuple(self.run.open_moves()), self.run.finished
+        page is re-rendered (Play and Step are disabled at the end of the run)."""
+        return (self.run.finished,)
+
+
+def _show(widget, state: dict) -> None:
+    with widget.hold_sync():
+        for trait, value in state.items():
+            setattr(widget, trait, value)
+
+
+COLUMN_STYLE = "flex-direction: column; align-items: stretch; row-gap: 12px;;"  # solara.Column's
 
 
 # ------------------------------------------------------------------------ the page
@@ -187,20 +240,16 @@ def agenda_html(run: S.Run) -> str:
             f'<ul style="font-size: 0.9em; margin-top: 0.4em">{items}</ul></div>')
 
 
-@solara.component
-def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str, ...] = ()):
-    """A widget the dashboard sets in place (:meth:`Dashboard.publish`). It is created without a
-    value, so no render of the page ever sets it back to an older picture."""
-    if image:
-        el = rw.Image(format="png", layout={"width": "100%"}, _dom_classes=["solara-image", *classes])
-    else:
-        el = rw.HTML(_dom_classes=list(classes))
+def use_live(dash: Dashboard, name: str, el) -> None:
+    """Make ``el``'s widget the live view ``name``: the dashboard sets its traits in place
+    (:meth:`Dashboard.publish`). The element must not be given those traits, so no render of the
+    page ever sets them back to an older value."""
 
     def attach():
         widget = solara.get_widget(el)
         with dash.lock:
             dash.live[name] = widget
-            widget.value = dash.view(name)
+            _show(widget, dash.view(name))
 
         def detach():
             if dash.live.get(name) is widget:
@@ -208,6 +257,35 @@ def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str
         return detach
 
     solara.use_effect(attach, [])
+
+
+@solara.component
+def LiveView(dash: Dashboard, name: str, image: bool = False, classes: tuple[str, ...] = ()):
+    """A picture or an HTML fragment the dashboard sets in place (created without a value)."""
+    if image:
+        el = rw.Image(format="png", layout={"width": "100%"}, _dom_classes=["solara-image", *classes])
+    else:
+        el = rw.HTML(_dom_classes=list(classes))
+    use_live(dash, name, el)
+    return el
+
+
+@solara.component
+def DraftText(label: str, value: str, on_value, style: str = ""):
+    """A text field of the settings (Solara's InputText, same look): the text typed is committed
+    by Enter or by leaving the field (``on_value``). Unlike InputText, a render of the page sets
+    the field only when ``value`` has changed since the last one: the page re-renders while a user
+    types (after Pause the play thread's last renders arrive, a tab, a message), and setting the
+    value it was rendered with every time put the old value back over text typed and not yet
+    committed, so Enter then committed the old value."""
+    el = rv.TextField(label=label, type="text", error=False, messages=[], class_="", style_=style, autofocus=False,
+                      dense=False, hide_details="auto", placeholder="", prefix="", suffix="", clearable=False)
+
+    def show():
+        solara.get_widget(el).v_model = value
+
+    solara.use_effect(show, [value])
+    use_change(el, lambda text: on_value(str(text)))
     return el
 
 
@@ -232,8 +310,7 @@ def OptionRow(dash: Dashboard, option: str, on_change):
         solara.Checkbox(label=S._short_title(label, 44), value=month is not None, on_value=switch,
                         style="margin: 0; flex: 1 1 auto")
         if month is not None:
-            solara.InputText("month", value=str(month), on_value=set_month, continuous_update=False,
-                             style="max-width: 4.5em")
+            DraftText("month", value=str(month), on_value=set_month, style="max-width: 4.5em")
 
 
 @solara.component
@@ -252,12 +329,11 @@ def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
     d = dash.draft
     solara.Markdown("**Settings** (take effect on Reset)")
     solara.Select("Scenario", values=S.scenarios(), value=d.scenario, on_value=pick_scenario)
-    solara.InputText("Seed", value=str(d.seed), on_value=lambda v: change(replace(dash.draft, seed=v)),
-                     continuous_update=False)
+    DraftText("Seed", value=str(d.seed), on_value=lambda v: change(replace(dash.draft, seed=v)))
     solara.SliderFloat("Spiral bias (dynamics.spiral_bias)", value=d.spiral_bias, min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: change(replace(dash.draft, spiral_bias=v)))
-    solara.InputText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate), continuous_update=False,
-                     on_value=lambda v: change(replace(dash.draft, crisis_rate=v)))
+    DraftText("Crisis rate (x every type's base rate)", value=str(d.crisis_rate),
+              on_value=lambda v: change(replace(dash.draft, crisis_rate=v)))
     solara.SliderFloat("Russia's hawkishness", value=d.hawkishness_rus, min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: change(replace(dash.draft, hawkishness_rus=v)))
     solara.SliderFloat("NATO's hawkishness", value=d.hawkishness_nato, min=0.0, max=1.0, step=0.05,
@@ -270,18 +346,19 @@ def Controls(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-
 @solara.component
 def Interventions(dash: Dashboard, refresh, tick=0):  # tick: what, when changed, re-renders it
     run = dash.run
-    moves = run.open_moves()
-    move, set_move = solara.use_state(moves[0] if moves else None)
     sites = run.model.crisis_sites()
     site, set_site = solara.use_state(next(iter(sites)))
     kind, set_kind = solara.use_state(sites[site][0])
     solara.Markdown("**Intervene now** (between months, under the model's rules)")
-    if moves:
-        current = move if move in moves else moves[0]
-        solara.Select("Move to table", values=moves, value=current, on_value=set_move)
-        solara.Button("Table now", on_click=lambda: (dash.table_now(current), refresh()), outlined=True)
-    else:
-        solara.Text("No move of this run is still open.")
+    # live (Dashboard.views): the moves still open change with the months, and a step does not
+    # re-render the page. A column with the select and its button, or the note when none is open.
+    with rv.Sheet(elevation=0) as box:
+        select = rv.Select(label="Move to table", dense=False, disabled=False, on_v_model=dash.choose_move)
+        solara.Button("Table now", on_click=lambda: (dash.table_now(dash.current_move()), refresh()), outlined=True)
+    note = rv.Html(tag="span", children=["No move of this run is still open."])
+    use_live(dash, "moves", select)
+    use_live(dash, "moves_box", box)
+    use_live(dash, "no_moves", note)
     solara.Select("Crisis site", values=list(sites), value=site,
                   on_value=lambda s: (set_site(s), set_kind(sites[s][0])))
     kinds = sites[site]
@@ -419,7 +496,7 @@ def Page():
             with solara.lab.Tab("Single run"):
                 with solara.Columns([3, 1]):
                     SingleRun(dash, refresh, tick)
-                    Interventions(dash, refresh, (id(dash.run), tuple(run.open_moves())))
+                    Interventions(dash, refresh, id(dash.run))
             with solara.lab.Tab("Compare"):
                 CompareMode(dash, refresh, (id(dash.run), id(dash.compare)))
             with solara.lab.Tab("Classroom game"):

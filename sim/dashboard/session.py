@@ -13,6 +13,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -192,7 +193,7 @@ class Run:
         self._trust_by_step: dict[int, np.ndarray] = {}
         self._steps_by_date = {self.spec.date(s): s for s in range(self.spec.horizon + 1)}
         self._record()
-        self._read_events()
+        self.read_events()
 
     # ---------------------------------------------------------------- the model
     @property
@@ -221,24 +222,27 @@ class Run:
     def finished(self) -> bool:
         return not self.model.running or self.model.month >= self.spec.horizon
 
-    def step(self, months: int = 1) -> None:
+    def step(self, months: int = 1, events: bool = True) -> None:
+        """Advance the model ``months`` months (to its end at most) and record them; with
+        ``events=False`` their events are left for :meth:`read_events` (the map needs none)."""
         for _ in range(months):
             if self.finished:
                 break  # still read the events of the months stepped before the end
             self.model.step()
             self._record()
-        self._read_events()
+        if events:
+            self.read_events()
 
     def table_now(self, move_id: str) -> bool:
         """The model's :meth:`EurosecModel.table_now`; True if the move is in force afterwards."""
         in_force = bool(self.model.table_now(move_id)[0])
-        self._read_events()
+        self.read_events()
         return in_force
 
     def crisis_now(self, site: str, crisis_type: str | None = None) -> bool:
         """The model's :meth:`EurosecModel.crisis_now`; True if it escalated."""
         escalated = bool(self.model.crisis_now(site, crisis_type)[0])
-        self._read_events()
+        self.read_events()
         return escalated
 
     def open_moves(self) -> list[str]:
@@ -269,7 +273,7 @@ class Run:
             self.series[name].append(float(latest[name][0]))
         self._trust_by_step[self.model.month] = self.trust_matrix().copy()
 
-    def _read_events(self) -> None:
+    def read_events(self) -> None:
         """Markers and agenda lines from the events added since the last call."""
         log = self.model.engine.log
         chunks = log._chunks[self._chunks_read:]  # noqa: SLF001 - read the new chunks only (EventLog keeps them in order)
@@ -282,39 +286,44 @@ class Run:
         part = EventLog()
         part._chunks = chunks  # noqa: SLF001
         ev = part.frame(self.model.seeds, self.spec.date)
-        for _, e in ev[ev["kind"].isin(["outcome", "crisis", "escalation", "intervention"])].iterrows():
-            step, kind = int(e["step"]), str(e["kind"])
-            if kind == "outcome":
-                if e["value"] > 0.5:
-                    self.markers.append(Marker(step, "agreement", _short_title(self.spec.move(str(e["move"])).title)))
-            elif kind == "crisis":
-                self.markers.append(Marker(step, "crisis", f"{str(e['detail']).replace('_', ' ')} {e['actor']}"))
-            elif kind == "escalation":
-                self.markers.append(Marker(step, "escalation", f"war: {str(e['actor']).split(' ')[0]}"))
-            else:
-                self.markers.append(Marker(step, "intervention", str(e["move"]) or str(e["detail"]).replace("_", " ")))
-        dyads = self._dyads_for(ev) if (ev["kind"] == "outcome").any() else None
+        # the rows drawn as markers, read from the columns' arrays (a Series per row, iterrows, or a
+        # selected frame cost 3-4 ms of a month; this 1 ms)
         lines = []
-        for _, e in ev[ev["kind"] == "intervention"].iterrows():
-            lines.append((int(e["step"]), f"{e['date']}: INTERVENTION - {e['reason']}"))
+        kinds = ev["kind"].to_numpy()
+        rows = [i for i, k in enumerate(kinds) if k in ("outcome", "crisis", "escalation", "intervention")]
+        columns = {c: ev[c].to_numpy() for c in ("step", "value", "move", "actor", "detail", "date", "reason")} if rows else {}
+        for i in rows:
+            e = SimpleNamespace(kind=kinds[i], **{c: values[i] for c, values in columns.items()})
+            step, kind = int(e.step), str(e.kind)
+            if kind == "outcome":
+                if e.value > 0.5:
+                    self.markers.append(Marker(step, "agreement", _short_title(self.spec.move(str(e.move)).title)))
+            elif kind == "crisis":
+                self.markers.append(Marker(step, "crisis", f"{str(e.detail).replace('_', ' ')} {e.actor}"))
+            elif kind == "escalation":
+                self.markers.append(Marker(step, "escalation", f"war: {str(e.actor).split(' ')[0]}"))
+            else:
+                self.markers.append(Marker(step, "intervention", str(e.move) or str(e.detail).replace("_", " ")))
+                lines.append((step, f"{e.date}: INTERVENTION - {e.reason}"))
+        outcomes = {int(columns["step"][i]) for i in rows if kinds[i] == "outcome"}
+        dyads = self._dyads_for(outcomes) if outcomes else None
         for line in narrative(self.spec, ev, dyads):
             lines.append((_line_step(line, self._steps_by_date), line))
         lines.sort(key=lambda x: x[0])  # stable: the intervention note before what it caused
         self.agenda.extend(line for _, line in lines)
 
-    def _dyads_for(self, ev: pd.DataFrame) -> pd.DataFrame:
-        """The trust rows the narrative reads (the month before and of each outcome)."""
+    def _dyads_for(self, outcomes: set[int]) -> pd.DataFrame:
+        """The trust rows the narrative reads (the month before and of each outcome's month), as
+        one frame built from the arrays (a frame per month and a concat cost a few ms a month)."""
         n = len(self.ids)
-        frames = []
-        for s in sorted({int(x) for x in ev.loc[ev["kind"] == "outcome", "step"]} | {
-                int(x) - 1 for x in ev.loc[ev["kind"] == "outcome", "step"]}):
-            t = self._trust_by_step.get(s)
-            if t is None:
-                continue
-            frames.append(pd.DataFrame({"replicate": 0, "step": s, "observer": np.repeat(self.ids, n),
-                                        "target": np.tile(self.ids, n), "trust": t.reshape(-1)}))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            {"replicate": [], "step": [], "observer": [], "target": [], "trust": []})
+        steps = [s for s in sorted(outcomes | {s - 1 for s in outcomes}) if s in self._trust_by_step]
+        if not steps:
+            return pd.DataFrame({"replicate": [], "step": [], "observer": [], "target": [], "trust": []})
+        k = len(steps)
+        return pd.DataFrame({"replicate": np.zeros(k * n * n, dtype=np.int64),
+                             "step": np.repeat(np.array(steps, dtype=np.int64), n * n),
+                             "observer": np.tile(np.repeat(self.ids, n), k), "target": np.tile(self.ids, n * k),
+                             "trust": np.concatenate([self._trust_by_step[s].reshape(-1) for s in steps])})
 
 
 def _line_step(line: str, steps_by_date: Mapping[str, int]) -> int:

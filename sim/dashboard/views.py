@@ -42,20 +42,25 @@ KIND_STYLE = {  # marker colour and line style on the trajectories
 }
 
 
-def encode_png(rgb: np.ndarray) -> bytes:
-    """An (h, w, 3) uint8 image (any strides, e.g. the RGB of an RGBA buffer) as PNG bytes: no
-    row filter and zlib level 1, about five times faster than PIL's encoder for these
-    flat-coloured figures and no larger (a month's frame)."""
-    h, w, _ = rgb.shape
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An opaque (h, w, 4) uint8 RGBA image (a canvas's buffer) as RGB PNG bytes: no row filter
+    and zlib level 1, about five times faster than PIL's encoder for these flat-coloured figures
+    and no larger (a month's frame)."""
+    rgba = np.ascontiguousarray(rgba)
+    h, w, _ = rgba.shape
     raw = np.empty((h, w * 3 + 1), dtype=np.uint8)
     raw[:, 0] = 0  # a leading 0 per row: filter type None
-    raw[:, 1:].reshape(h, w, 3)[...] = rgb  # one copy, straight from the canvas
+    # one copy of each pixel's first three bytes, as 3-byte items (a copy of the (h, w, 3) view
+    # moves one byte at a time: 3 -> 1.9 ms for the map)
+    pixel = np.dtype((np.void, 3))
+    np.ndarray((h, w), dtype=pixel, buffer=raw, offset=1, strides=(w * 3 + 1, 3))[...] = np.ndarray(
+        (h, w), dtype=pixel, buffer=rgba, strides=(w * 4, 4))
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1))
             + chunk(b"IEND", b""))
 
 
@@ -122,7 +127,7 @@ class _Blitted:
             where, colour, keep = self.overlay
             pixels = rgba.reshape(-1, 4)
             pixels[where, :3] = (pixels[where, :3] * keep + colour) // 255
-        return encode_png(rgba[..., :3])
+        return encode_png(rgba)
 
 
 def positions(ids: list[str]) -> dict[str, tuple[float, float]]:

@@ -28,7 +28,7 @@ LOCK_RAY_CMD := uv pip compile pyproject.toml --extra ray --extra test --python-
 LOCK_VIZ_CMD := uv pip compile pyproject.toml --extra viz --extra viz-test --extra test --python-version 3.12 \
 	--python-platform x86_64-unknown-linux-gnu -o requirements-viz.lock
 
-.PHONY: venv venv-ray venv-viz viz test-viz run compare facts calibrate validate sensitivity test test-slow test-ray bench bench-compare docs lock clean
+.PHONY: venv venv-ray venv-viz viz test-viz teaching-figures run compare facts calibrate validate sensitivity test test-slow test-ray bench bench-compare docs lock clean
 
 venv: $(STAMP)
 
@@ -77,6 +77,12 @@ viz: venv-viz
 test-viz: venv-viz
 	$(VPY_VIZ) -m pytest -p no:cacheprovider tests/test_dashboard.py tests/test_interventions.py $(ARGS)
 	$(VPY_VIZ) -m pytest -p no:cacheprovider -m viz tests/test_dashboard_browser.py $(ARGS)
+
+# The figures of docs/teaching.md (docs/img/teach_*.png), remade with the dashboard's own views by the
+# guide's recipes (docs/img/teaching_figures.py; ARGS="--out DIR" elsewhere). The views need only the
+# base dependencies (matplotlib, networkx), so this runs in .venv, not .venv-viz.
+teaching-figures: venv
+	$(VPY) docs/img/teaching_figures.py $(ARGS)
 
 run: venv
 	$(VPY) -m sim.run $(ARGS)

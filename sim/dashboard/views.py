@@ -228,7 +228,8 @@ class TrajectoryView(_Blitted):
     def __init__(self, run, band: dict | None = None, title: str | None = None, compact: bool = False):
         self.run = run
         self.fig = Figure(figsize=(6.0 if compact else 9.6, 4.2 if compact else 4.4))
-        ax = self.ax = self.fig.add_axes((0.07, 0.16, 0.9, 0.76))
+        # room on the left for the tick labels and the axis label at either width
+        ax = self.ax = self.fig.add_axes((0.1, 0.16, 0.87, 0.76) if compact else (0.07, 0.16, 0.9, 0.76))
         self.colors = dict(zip(run.series_names, ["#d7191c", "#2b83ba", "#fdae61", "#abd9e9", "#7b3294", "black"],
                                strict=False))
         if band is not None:
@@ -247,7 +248,9 @@ class TrajectoryView(_Blitted):
         ticks = [s for s in range(0, run.horizon + 1) if s % 12 == 0] or [0]
         ax.set_xticks(ticks, [run.spec.date(s) for s in ticks], fontsize=7, rotation=30)
         ax.grid(alpha=0.25)
-        ax.legend(fontsize=6.5, loc="lower left", ncol=2, framealpha=0.85)
+        # above the lines: the key trusts between Russia and the West mostly lie below 0.6, and the
+        # markers' names run along the bottom (crises) and above 1 (agreements)
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, 0.845), ncol=3, framealpha=0.85)
         ax.set_title(title or "Key trusts and mean threat", fontsize=10)  # static; the month below
         self.when = ax.text(0.995, 0.985, "", transform=ax.transAxes, ha="right", va="top", fontsize=8,
                             fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))

@@ -260,7 +260,7 @@ def replayed_trust(built: dict, cfg: dict) -> np.ndarray:
 
 
 def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) -> str:
-    """The replay's mean trust as ``scenario.trust.rules`` for every ordered pair of actors,
+    """The replay's mean trust as ``scenario.trust.matrix`` for every ordered pair of actors,
     composites included: their social trust is their members', but their own rows evolve in the
     replay and enter the stage's type prior (the mean trust placed in each actor)."""
     replay, stage = built["replay"], built["stage"]
@@ -273,7 +273,7 @@ def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) ->
         "# for every pair of actors (a composite's social trust is its members', as in every run, and",
         "# its own row enters the type prior, the mean trust placed in each actor); every run",
         "# starts from its social fixed point, and these are also the priors beliefs relax to.",
-        "# baseline_2010, and every stage built on it, starts from this state (scenario.trust.rules); the",
+        "# baseline_2010, and every stage built on it, starts from this state (scenario.trust.matrix); the",
         "# sourced judgement is configs/initial_trust/judgement_2010.yaml (initial_trust=judgement_2010).",
         "# Beliefs only: postures, irritants, threat and formats stay the stage's; each run draws its",
         "# types afresh. Regenerate it with `make validate` when the model or the replay changes (a test",
@@ -284,12 +284,14 @@ def initial_trust_yaml(trust: np.ndarray, built: dict, cfg: dict, meta: dict) ->
         "scenario:",
         "  trust:",
         f"    starts: \"{stage.date(1)[:7]}\"   # the stages it fits (others are refused)",
-        "    rules:",
+        "    rules: []   # the judgement's rules do not apply on top of the state",
+        "    matrix:     # row: an observer's own trust in each target, in the order of targets",
+        f"      targets: [{', '.join(roster.ids)}]",
+        "      rows:",
     ]
     for i, a in enumerate(roster.ids):
-        for j, b in enumerate(roster.ids):
-            if i != j:
-                lines.append(f"      - {{from: [{a}], to: [{b}], value: {float(np.clip(trust[i, j], 0.01, 0.99)):.4f}}}")
+        row = ", ".join(f"{float(np.clip(trust[i, j], 0.01, 0.99)) if i != j else 0.99:.4f}" for j in range(roster.n))
+        lines.append(f"        {a}: [{row}]")
     return "\n".join(lines) + "\n"
 
 

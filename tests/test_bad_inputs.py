@@ -181,6 +181,7 @@ CASES: list[Case] = [
     # beliefs derived for a 2010 stage put on the 2008 one
     Case(RUN, ("scenario=prewar_2008", "initial_trust=replay_2009"), "initial_trust", "a scenario starting 2010-01"),
     Case(RUN, ("initial_trust=replay_1999",), "initial_trust", "replay_2009"),
+    Case(RUN, ("scenario.trust.matrix.rows.RUS=[0.5]",), "scenario.trust.matrix.rows.RUS", "23 numbers"),
     # an unquoted '=' inside a list: Hydra's grammar names a fragment, the message names the key
     Case(COMPARE, ("progress=false", "overrides=[dynamics=calibrated]"), "overrides", "double quotes"),
     Case(COMPARE, ('overrides=["dynamics.spiral_bias=7"]',), "dynamics.spiral_bias", NUMBER),

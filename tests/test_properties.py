@@ -152,6 +152,11 @@ def _cut_scenario(scenario: dict, keep: set[str]) -> dict:
             if r["from"] and r["to"]:
                 rules.append(r)
         out.setdefault(section, {})["rules"] = rules
+    matrix = (out.get("trust") or {}).get("matrix")
+    if matrix:  # a whole state in rows (the stage derived from the replay): the kept rows and columns
+        cols = [k for k, t in enumerate(matrix["targets"]) if t in keep]
+        out["trust"]["matrix"] = {"targets": [matrix["targets"][k] for k in cols],
+                                  "rows": {a: [row[k] for k in cols] for a, row in matrix["rows"].items() if a in keep}}
     return out
 
 

@@ -84,10 +84,10 @@ def test_the_run_writes_the_replays_state_as_an_initial_trust_file(tmp_path):
     assert text.splitlines()[0] == "# @package _global_"
     trust = yaml.safe_load(text)["scenario"]["trust"]
     assert trust["starts"] == "2010-01"  # the stage's first month: other stages are refused
-    entries = trust["rules"]
+    matrix = trust["matrix"]
     roster = arm_spec(["scenario=baseline_2010"]).roster
-    assert {(e["from"][0], e["to"][0]) for e in entries} == {(a, b) for a in roster.ids for b in roster.ids if a != b}
-    assert all(0.01 <= e["value"] <= 0.99 for e in entries)
+    assert matrix["targets"] == list(roster.ids) and list(matrix["rows"]) == list(roster.ids)
+    assert all(len(row) == roster.n and all(0.01 <= v <= 0.99 for v in row) for row in matrix["rows"].values())
 
 
 def test_the_committed_replayed_stage_is_the_replays_state_at_the_end_of_2009():
@@ -95,7 +95,8 @@ def test_the_committed_replayed_stage_is_the_replays_state_at_the_end_of_2009():
     0, 1,000 runs) writes today, and the stage built with it starts at the replay's key dyads;
     if the model or the replay changes, regenerate it (docs/validation.md)."""
     path = CONFIG_DIR / "initial_trust" / "replay_2009.yaml"
-    committed = {(e["from"][0], e["to"][0]): e["value"] for e in yaml.safe_load(path.read_text())["scenario"]["trust"]["rules"]}
+    matrix = yaml.safe_load(path.read_text())["scenario"]["trust"]["matrix"]
+    committed = {(a, b): row[k] for a, row in matrix["rows"].items() for k, b in enumerate(matrix["targets"]) if a != b}
     cfg = settings(replay="history_2008_2015", replicates=1000)
     built = V.validate(cfg)
     trust = V.replayed_trust(built, cfg)

@@ -541,3 +541,16 @@ def brier(trust, seeker, mask, out):
             d = flat[r, pairs[p]] - np.float64(seeker[r, target[p]])
             acc += d * d
         out[r] = acc / count
+
+
+@njit(cache=True, nogil=True)
+def pair_means(flat, rows, pairs, out):
+    """out[q] = mean of flat[rows[q], pairs], summed in the order of ``pairs`` (one replicate's
+    value never depends on the other rows listed: channel suspension's mean trust)."""
+    count = pairs.shape[0]
+    for q in range(rows.shape[0]):
+        r = rows[q]
+        acc = 0.0
+        for t in range(count):
+            acc += flat[r, pairs[t]]
+        out[q] = acc / count

@@ -14,10 +14,11 @@ from sim.mechanisms.effects.base import (
     Effect,
     actor_ids,
     check_fields,
-    default_name,
     deals_with,
+    default_name,
     topics_of,
 )
+from sim.numerics import kernels
 
 _CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
 _MEMBER_BLOCKS: dict = {}  # (members, n) -> flat indices of the members' pairs (members_mean_trust)
@@ -27,18 +28,17 @@ _INVOLVES: dict = {}  # (covered, involved) -> whether an escalation involves a 
 def members_mean_trust(trust: np.ndarray, rows: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
     """(len(rows),) mean trust among ``members`` (off the diagonal) in replicates ``rows``.
 
-    The members' (k, m, m) block is gathered in one step with the values and the memory layout
-    of ``trust[rows][:, members][:, :, members]`` (replicates fastest, then i, then j), so numpy
-    sums in the same order and the means are bit-identical to that expression's (tested)."""
+    Each replicate's pairs are summed in one fixed order (row-major over the members) by a
+    compiled loop, so a replicate's mean does not depend on which other replicates are listed
+    (numpy's sum over a gathered block follows its memory layout, which changes with the number
+    of rows: one replicate alone and the same replicate among others differed in the last bits)."""
     R, n = trust.shape[0], trust.shape[1]
     key = (members, n)
     if key not in _MEMBER_BLOCKS:
-        mem = np.asarray(members, dtype=np.int64)
-        _MEMBER_BLOCKS[key] = (mem[None, :] * n + mem[:, None]).ravel()  # [j * m + i]: (members[i], members[j])
-    m = len(members)
-    block = trust.reshape(R, n * n)[rows[None, :], _MEMBER_BLOCKS[key][:, None]]
-    sub = block.reshape(m, m, rows.size).transpose(2, 1, 0)
-    return (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (m * (m - 1))
+        _MEMBER_BLOCKS[key] = np.array([i * n + j for i in members for j in members if i != j], dtype=np.int64)
+    out = np.empty(rows.size)
+    kernels.pair_means(trust.reshape(R, n * n), np.asarray(rows, dtype=np.int64), _MEMBER_BLOCKS[key], out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -174,17 +174,19 @@ class Channel(Effect):
         if not _INVOLVES[key]:
             return
         spec, strength = world.spec, standing.strength
-        open_ = strength[rows] > 0
-        if not open_.any():  # only an open channel can be suspended
-            return
-        mean_trust = members_mean_trust(world.state.trust, rows, self.members)
-        p = spec.suspension_base * (1.0 - mean_trust)
+        # only an open channel can be suspended, and only where the draw is below suspension_base
+        # (p < suspension_base: mean trust is above 0), so the mean is computed for those rows alone
         u = standing.state["draws"][rows]
-        hit_mask = open_ & (u < p)
-        hit = rows[hit_mask]
+        at = rows[(strength[rows] > 0) & (u < spec.suspension_base)]
+        if at.size == 0:
+            return
+        p = spec.suspension_base * (1.0 - members_mean_trust(world.state.trust, at, self.members))
+        hit_mask = standing.state["draws"][at] < p
+        hit = at[hit_mask]
         if hit.size == 0:  # nothing suspended, nothing to log
             return
         standing.state["suspended_until"][hit] = step + spec.suspension_months
         strength[hit] = 0.0
-        world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask], draw=u[hit_mask],
+        world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask],
+                      draw=standing.state["draws"][hit],
                       reason=f"channel {self.name} suspended for {spec.suspension_months} months after escalation")

@@ -324,3 +324,41 @@ def test_column_means_equal_their_plain_sums(moved_model, R):
             for t in range(full, values.size):
                 acc[0] += values[t]
             assert out[r, c] == ((acc[0] + acc[1]) + (acc[2] + acc[3])) / values.size
+
+
+def _richardson_reference(spec, trust, comps):
+    """The set-up iteration written with the numpy functions of sim/mechanisms/dynamics.py."""
+    from sim.mechanisms import dynamics as dyn
+
+    d, roster, init = spec.dynamics, spec.roster, spec.initial
+    posture = init["posture"][None].copy()
+    ones = np.ones_like(posture)
+    threat = np.where(init["threat_set"], init["threat"], 0.0)[None]
+    for _ in range(d.equilibrate_months):
+        target = dyn.threat_target(trust, posture, init["irritant"][None], roster.capability,
+                                   d.threat_posture_weight, d.threat_mistrust_weight)
+        nxt_threat = np.where(init["threat_set"], init["threat"], dyn.threat_step(threat, target, d.threat_adjustment))
+        dyn.composite_rows(nxt_threat, comps)
+        nxt_posture = dyn.posture_step(posture, nxt_threat, init["posture"][None], ones, roster.hawkishness,
+                                       d.posture_reactivity, d.posture_fatigue)
+        done = max(np.max(np.abs(nxt_threat - threat)), np.max(np.abs(nxt_posture - posture))) < 1e-14
+        threat, posture = nxt_threat, nxt_posture
+        if done:
+            break
+    return threat[0], posture[0]
+
+
+@pytest.mark.parametrize("overrides", [["scenario=baseline_2010"], ["scenario=prewar_2008"],
+                                       ["scenario=baseline_2010", "dynamics=calibrated", "dynamics.equilibrate_months=40"]])
+def test_set_up_iteration_equals_the_numpy_functions(overrides):
+    """The start state's Richardson iteration (compiled element-wise loops, sim/core/equilibrium.py)
+    gives the numbers of dyn.threat_target, threat_step and posture_step bit for bit, converged
+    or cut short by equilibrate_months."""
+    from experiments.ensemble import arm_spec
+    from sim.core.equilibrium import composite_members, equilibrium
+
+    spec = arm_spec(overrides)
+    eq = equilibrium(spec)
+    threat, posture = _richardson_reference(spec, eq["trust"][None], composite_members(spec))
+    assert eq["threat"].tobytes() == threat.tobytes()
+    assert eq["posture"].tobytes() == posture.tobytes()

@@ -554,3 +554,38 @@ def pair_means(flat, rows, pairs, out):
         for t in range(count):
             acc += flat[r, pairs[t]]
         out[q] = acc / count
+
+
+@njit(cache=True, nogil=True)
+def richardson_threat(threat, posture, cap, mistrust, irritant, off_diagonal, held, held_value, theta, w_posture, out):
+    """One set-up month of threat with beliefs fixed (sim/core/equilibrium.py), element by
+    element the operations of dyn.threat_target and dyn.threat_step on (n, n) matrices:
+    P* = clip(cap_j (wA A[j, i] + M[i, j]) + I[i, j], 0, 1) * off[i, j], M = wT (1 - T);
+    out = held value where held, else P + theta (P* - P)."""
+    n = threat.shape[0]
+    for i in range(n):
+        for j in range(n):
+            raw = cap[j] * (w_posture * posture[j, i] + mistrust[i, j])
+            t = raw + irritant[i, j]
+            t = 0.0 if t < 0.0 else t
+            t = 1.0 if t > 1.0 else t
+            t = t * off_diagonal[i, j]
+            out[i, j] = held_value[i, j] if held[i, j] else threat[i, j] + theta * (t - threat[i, j])
+
+
+@njit(cache=True, nogil=True)
+def richardson_posture(posture, threat, k, fatigue, grievance, out):
+    """One set-up month of posture (dyn.posture_step without caps), element by element:
+    A' = clip(A + k_i P (1 - A) - a (A - G), 0, 1). Returns the largest |A' - A|."""
+    n = posture.shape[0]
+    change = 0.0
+    for i in range(n):
+        for j in range(n):
+            a = posture[i, j]
+            g = a + k[i] * threat[i, j] * (1.0 - a) - fatigue * (a - grievance[i, j])
+            g = 0.0 if g < 0.0 else g
+            g = 1.0 if g > 1.0 else g
+            out[i, j] = g
+            c = abs(g - a)
+            change = c if c > change else change
+    return change

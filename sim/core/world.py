@@ -55,7 +55,9 @@ class World(Protocol):
 
     def queue_act_each(self, rows, senders, observers, cost, u: np.ndarray) -> None:
         """``act_each`` (``rows`` distinct) read at the next ``flush_acts``, in the order queued;
-        for an effect whose monthly action is only such acts (``Effect.queues_acts``)."""
+        for an effect whose monthly action is only such acts (``Effect.queues_acts``). ``rows``
+        may instead be an (R,) boolean mask, with ``cost`` and ``u`` given for every replicate
+        (rows outside the mask are not read): no gathers for an act open in most replicates."""
 
     def flush_acts(self) -> None:
         """Read the queued acts now (before anything reads or changes beliefs)."""

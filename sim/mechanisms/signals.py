@@ -76,9 +76,15 @@ class Signals:
         between queueing and the flush (sim/mechanisms/structures.py flushes before any other
         effect acts and at the end of the structures' month)."""
         rows = np.asarray(rows)
-        if rows.size == 0:
+        if rows.dtype == np.bool_:  # a mask over all replicates; cost and u for every replicate
+            if not rows.any():
+                return
+            size = self.R
+        elif rows.size == 0:
             return
-        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (rows.size,))
+        else:
+            size = rows.size
+        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (size,))
         key = (tuple(senders), tuple(None if o is None else tuple(o) for o in observers))
         self._queue.append((rows, key, cost, u))
 
@@ -95,6 +101,16 @@ class Signals:
         tables = np.zeros((5, A, R))  # p_seeker, p_expansionist, llr_taken, llr_refused, cost
         u = np.empty((R, senders.size))  # only the active rows' columns are read
         for a, (rows, _, cost, draws) in enumerate(queue):
+            if rows.dtype == np.bool_:  # a mask: cost and draws of every replicate, tables over the open ones
+                active[a] = rows
+                table, inverse = self.choice.act_table_values(cost if rows.all() else cost[rows])
+                if inverse is None:
+                    tables[:4, a] = table  # one cost: broadcast (the closed rows' entries are not read)
+                else:
+                    tables[:4, a, rows] = table[:, inverse]
+                tables[4, a] = cost
+                u[:, sender_starts[a]:sender_starts[a + 1]] = draws
+                continue
             at = slice(None) if rows.size == R else rows  # distinct rows: R of them are all
             active[a, at] = True
             table, inverse = self.choice.act_table_values(cost)  # (4, distinct costs): the act_tables columns

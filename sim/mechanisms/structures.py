@@ -52,6 +52,7 @@ class Structures:
                  "human_security_gain")
         self._with = {h: [s for s in self.standing if _overrides(s.effect, h)] for h in hooks}
         self._with["respond"].sort(key=lambda s: s.effect.response_order)  # stable: then in move order
+        self._concerned: dict[tuple, list[Standing]] = {}  # after_escalation's structures by involved actors
         self.count_names = tuple(dict.fromkeys(t.count_as for t in EFFECT_TYPES.values() if t.count_as))
 
     @property
@@ -150,7 +151,10 @@ class Structures:
                 continue
             if isinstance(share, tuple):  # sparse form: the share through the listed pairs, 1 elsewhere
                 pairs, value = share
-                flat[:, pairs] = np.minimum(flat[:, pairs], value[:, None])
+                at = np.flatnonzero(value < 1.0)  # the hits it damps (a share >= 1 leaves min(x, share) = x: x <= 1)
+                if at.size:
+                    block = np.ix_(at, pairs)
+                    flat[block] = np.minimum(flat[block], value[at, None])
             else:
                 np.minimum(through, share, out=through)
         return through
@@ -186,7 +190,12 @@ class Structures:
         return helped
 
     def after_escalation(self, world, rows: np.ndarray, involved, step: int) -> None:
-        for s in self._with["after_escalation"]:
+        """Each structure concerned by an escalation among ``involved`` reacts, in move order."""
+        listeners = self._concerned.get(involved)
+        if listeners is None:  # the same sides escalate again and again: asked once per run
+            listeners = self._concerned[involved] = [s for s in self._with["after_escalation"]
+                                                     if s.effect.concerned_by(involved)]
+        for s in listeners:
             s.effect.after_escalation(world, s, rows, involved, step)
 
     def human_security_gain(self, territory_position: dict[int, int], n_territories: int) -> np.ndarray | float:

@@ -163,6 +163,10 @@ class Effect:
     def after_escalation(self, world, standing: Standing, rows: np.ndarray, involved, step: int) -> None:
         """React to an escalation involving actors ``involved`` in replicates ``rows``."""
 
+    def concerned_by(self, involved: tuple[int, ...]) -> bool:
+        """Whether an escalation among ``involved`` can concern it (else after_escalation is not called)."""
+        return True
+
     def human_security_gain(self, standing: Standing, territory_position: dict[int, int], n_territories: int):
         """(R, territories) gain of the territories' human-security target; gains add up."""
         return None

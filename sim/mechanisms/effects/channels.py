@@ -22,7 +22,6 @@ from sim.numerics import kernels
 
 _CHANNEL_OBSERVERS: dict = {}  # (channel, actor ids) -> each member's observers (Channel._observers)
 _MEMBER_BLOCKS: dict = {}  # (members, n) -> flat indices of the members' pairs (members_mean_trust)
-_INVOLVES: dict = {}  # (covered, involved) -> whether an escalation involves a covered actor
 
 
 def members_mean_trust(trust: np.ndarray, rows: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
@@ -118,13 +117,11 @@ class Channel(Effect):
         read the choice, attended or skipped. Cheap contacts reveal little each month, but a
         security seeker almost never skips them. The acts are queued and read with the month's
         other channels' in one pass (Effect.queues_acts)."""
-        rows = np.flatnonzero(strength > 0)
-        if rows.size == 0 or self.contact_cost <= 0:
+        if self.contact_cost <= 0:
             return
-        every = rows.size == strength.size  # every replicate: no gathers
-        cost = self.contact_cost * (strength if every else strength[rows])
-        u = draws[:, 1:] if every else draws[rows, 1:]
-        world.queue_act_each(rows, self.members, self._observers(world), cost, u)
+        # open where the strength is positive: a mask with every replicate's cost and draws (no gathers)
+        world.queue_act_each(strength > 0, self.members, self._observers(world), self.contact_cost * strength,
+                             draws[:, 1:])
 
     def _observers(self, world) -> list[tuple[int, ...]]:
         """Per member, the covered actors outside its group (computed once per channel and roster)."""
@@ -165,14 +162,13 @@ class Channel(Effect):
             return None
         return self.crisis_dampening * standing.strength[rows, None] * share[None, :]
 
+    def concerned_by(self, involved) -> bool:
+        """Only an escalation that includes one of its actors can suspend it."""
+        return bool(set(involved) & set(self.covered))
+
     def after_escalation(self, world, standing, rows, involved, step) -> None:
         """An escalation may freeze the channel if it includes a belligerent, with probability
         suspension_base * (1 - mean trust among its members), for suspension_months."""
-        key = (self.covered, involved)
-        if key not in _INVOLVES:
-            _INVOLVES[key] = bool(set(involved) & set(self.covered))
-        if not _INVOLVES[key]:
-            return
         spec, strength = world.spec, standing.strength
         # only an open channel can be suspended, and only where the draw is below suspension_base
         # (p < suspension_base: mean trust is above 0), so the mean is computed for those rows alone

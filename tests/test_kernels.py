@@ -362,3 +362,40 @@ def test_set_up_iteration_equals_the_numpy_functions(overrides):
     threat, posture = _richardson_reference(spec, eq["trust"][None], composite_members(spec))
     assert eq["threat"].tobytes() == threat.tobytes()
     assert eq["posture"].tobytes() == posture.tobytes()
+
+
+def test_crisis_dampening_from_sparse_shares_equals_the_dense_shares():
+    """crisis_damage reads each hit's channel dampening from the structures' sparse shares (the
+    smallest share through each pair); given the same shares as a dense (h, n*n) array
+    (DamageShares.dense, numpy's minimum over the pairs) it gives the same numbers, bit for bit."""
+    from sim.mechanisms.structures import DamageShares
+    from sim.numerics import kernels
+
+    rng = np.random.default_rng(5)
+    R, n, S = 6, 7, 3
+    P = n * n
+    pairs = [np.sort(rng.choice(P, size, replace=False)) for size in (10, 25, 4)]  # overlapping pair sets
+    rows = np.array([0, 2, 3, 5])
+    hit_row = np.array([0, 0, 1, 2, 3, 3], dtype=np.int64)  # hits by replicate (sorted), two slots in some
+    hit_slot = np.array([0, 2, 1, 1, 0, 2], dtype=np.int64)
+    h = hit_row.size
+    values = [np.where(rng.uniform(size=h) < 0.3, 1.0, rng.uniform(0.2, 1.0, h)) for _ in pairs]
+    shares = DamageShares(h, n, None, pairs, values)
+    dense = shares.dense().reshape(h, P)
+    assert np.isclose(dense.min(), min(v.min() for v in values))
+    fixed = rng.uniform(0, 1, (S, P)) * (rng.uniform(size=(S, P)) < 0.7)
+    attributive = rng.uniform(0, 1, (S, P)) * (rng.uniform(size=(S, P)) < 0.5)
+    evidence = rng.normal(0, 1, (h, n))
+    fear_damped, fear_plain = rng.uniform(0, 0.1, h), rng.uniform(0, 0.1, h)
+    results = []
+    for sparse in (True, False):
+        own, threat = np.random.default_rng(9).uniform(-3, 3, (R, P)), np.random.default_rng(10).uniform(0, 1, (R, P))
+        trust = 1.0 / (1.0 + np.exp(-own))
+        if sparse:
+            args = (False, shares.dense_flat, shares.pairs, shares.starts, shares.values)
+        else:
+            args = (True, np.ascontiguousarray(dense), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones((h, 0)))
+        kernels.crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, 2.0, *args, evidence,
+                              fear_damped, fear_plain, 0.5, -4.0, 4.0)
+        results.append((own.tobytes(), threat.tobytes()))
+    assert results[0] == results[1]

@@ -291,8 +291,8 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     managed = st.absorbed(rows)  # (k, S) share of damage and escalation risk absorbed
     # one entry per hit (replicate, slot), sorted by replicate then slot; every row has a hit
     hr, hs = np.nonzero(hit)
-    # (h, n, n) share of each hit's damage that gets through (channels damp only their topics)
-    damp = st.damage_through(rows[hr], hs, world.n)
+    # share of each hit's damage that gets through each pair (channels damp only their topics)
+    damp = st.damage_shares(rows[hr], hs, world.n)
     if u_escalation is None:
         cover = None
         base = np.clip(table.escalation * (1.0 + tens), 0.0, 1.0)
@@ -313,20 +313,21 @@ def resolve(world, rows: np.ndarray, hit: np.ndarray, step: int, tens: np.ndarra
     kernels.crisis_damage(
         state.own.reshape(R, -1), state.threat.reshape(R, -1), state.trust.reshape(R, -1),
         rows[hr].astype(np.int64), np.arange(hr.size, dtype=np.int64), hs.astype(np.int64), table.fixed, table.attributive,
-        float(table.attribution_bias), np.ascontiguousarray(damp.reshape(hr.size, -1)), evidence,
+        float(table.attribution_bias), damp.has_dense, damp.dense_flat, damp.pairs, damp.starts, damp.values, evidence,
         crisis * (d.reassurance * table.severity * table.blame + table.threat_shock)[hs],  # threat added
         escal * (d.reassurance * severe + table.threat_shock * severe / np.maximum(table.severity, 1e-9))[hs],
         d.hostile_sensitivity, *world.logit_bounds)
     world.human_security.lose(rows, table.territories, struck * table.severity + esc * severe)
     world.count("crises", rows, hit.sum(axis=1))
     world.count("escalations", rows, escalated.sum(axis=1))
+    smallest = damp.smallest() if world.log.enabled else None
     for k in np.flatnonzero(hit.any(axis=0)):
         slot, on = table.slots[k], hit[:, k]
         where = rows[on]
         assisted = st.respond(world, where, slot, k, step)
         if world.log.enabled:
             through = np.ones(len(rows))
-            through[hr[hs == k]] = damp[hs == k].min(axis=(1, 2))
+            through[hr[hs == k]] = smallest[hs == k]
             _log_slot(world, slot, where, on, k, step, through, managed, p, u, p_esc, cover, u_escalation, escalated, reasons,
                       assisted)
     for k in np.flatnonzero(escalated.any(axis=0)):

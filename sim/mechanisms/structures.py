@@ -30,6 +30,35 @@ def _overrides(effect: Effect, hook: str) -> bool:
     return getattr(type(effect), hook) is not getattr(Effect, hook)
 
 
+class DamageShares:
+    """The share of each crisis hit's damage that gets through each pair, as the structures give
+    it: per sparse structure its pairs and one share per hit (1 elsewhere), and an optional dense
+    (h, n, n) part; the share through a pair is the smallest of them (min is exact, in any order)."""
+
+    def __init__(self, h: int, n: int, dense: np.ndarray | None, pairs: list[np.ndarray], values: list[np.ndarray]):
+        self.h, self.n = h, n
+        self.has_dense = dense is not None
+        self.dense_flat = dense.reshape(h, n * n) if dense is not None else np.ones((1, n * n))
+        self.starts = np.cumsum([0] + [p.size for p in pairs]).astype(np.int64)
+        self.pairs = np.concatenate(pairs) if pairs else np.zeros(0, dtype=np.int64)
+        self.values = np.ascontiguousarray(np.stack(values, axis=1)) if values else np.ones((h, 0))
+
+    def dense(self) -> np.ndarray:
+        """(h, n, n): every hit's share through every pair."""
+        out = self.dense_flat.copy() if self.has_dense else np.ones((self.h, self.n * self.n))
+        for k in range(self.values.shape[1]):
+            pairs, value = self.pairs[self.starts[k]:self.starts[k + 1]], self.values[:, k]
+            at = np.flatnonzero(value < 1.0)  # the hits it damps (a share >= 1 leaves min(x, share) = x: x <= 1)
+            if at.size:
+                block = np.ix_(at, pairs)
+                out[block] = np.minimum(out[block], value[at, None])
+        return out.reshape(self.h, self.n, self.n)
+
+    def smallest(self) -> np.ndarray:
+        """(h,) each hit's smallest share over all pairs (the crisis event's figure)."""
+        return self.dense().min(axis=(1, 2)) if self.h else np.ones(0)
+
+
 class Structures:
     def __init__(self, spec, seeds: np.ndarray):
         self.spec = spec
@@ -143,21 +172,25 @@ class Structures:
         """(h, n, n) share of the damage of each hit (replicate ``rows[h]``, slot ``slots[h]``)
         that gets through each pair: the smallest share any structure lets through (so a second
         forum over the same pair and topic adds nothing unless it is stronger: diminishing returns)."""
-        through = np.ones((len(rows), n, n))
-        flat = through.reshape(len(rows), n * n)
+        return self.damage_shares(rows, slots, n).dense()
+
+    def damage_shares(self, rows: np.ndarray, slots: np.ndarray, n: int) -> DamageShares:
+        """:meth:`damage_through` in the compact form the crisis kernel reads: the structures'
+        sparse shares (pairs, one value per hit) side by side, and a dense (h, n, n) part only
+        if a structure gives one."""
+        h = len(rows)
+        dense, pairs, values = None, [], []
         for s in self._with["damage_through"]:
             share = s.effect.damage_through(s, rows, slots)
             if share is None:
                 continue
             if isinstance(share, tuple):  # sparse form: the share through the listed pairs, 1 elsewhere
-                pairs, value = share
-                at = np.flatnonzero(value < 1.0)  # the hits it damps (a share >= 1 leaves min(x, share) = x: x <= 1)
-                if at.size:
-                    block = np.ix_(at, pairs)
-                    flat[block] = np.minimum(flat[block], value[at, None])
+                pairs.append(np.asarray(share[0], dtype=np.int64))
+                values.append(np.broadcast_to(np.asarray(share[1], dtype=np.float64), (h,)))
             else:
-                np.minimum(through, share, out=through)
-        return through
+                dense = np.ones((h, n, n)) if dense is None else dense
+                np.minimum(dense, share, out=dense)
+        return DamageShares(h, n, dense, pairs, values)
 
     def escalation_cover(self, rows: np.ndarray) -> np.ndarray:
         """(k, S) cut in each slot's escalation risk: the largest cut of any structure."""

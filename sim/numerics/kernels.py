@@ -387,8 +387,8 @@ def segment_means(values, index, starts, slots, scale, out):
 
 
 @njit(cache=True, nogil=True)
-def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, bias, through, evidence,
-                  fear_damped, fear_plain, weight, low, high):
+def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributive, bias, has_dense, dense, pairs,
+                  pair_starts, shares, evidence, fear_damped, fear_plain, weight, low, high):
     """The month's crises (docs/model.md §7.5), per replicate: for each hit (row, slot) in slot
     order and each pair x = (i, j), the hit's log likelihood ratio e about target j
     (``evidence`` (h, n): a conflict contained or escalated, sim/mechanisms/crises.py) read with
@@ -396,11 +396,14 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
     blamed) and T[i, j] for good news (friends are credited); bad news is damped by the
     channels' D. gain += w_fear (f_d D + f_p) with w_fear = F_s + A_s (1 - T) ** b. Then
     L_own += weight * sum, clipped to the trust bounds, and P += gain (capped at 1). ``hit_row``
-    indexes ``rows`` and is sorted; ``through`` (k, n*n) is each hit's channel dampening D."""
+    indexes ``rows`` and is sorted. Each hit's channel dampening D through pair x is the smallest
+    of dense[p, x] (if ``has_dense``) and the ``shares[p, k]`` of the structures k whose pairs
+    pairs[pair_starts[k]:pair_starts[k + 1]] include x (sim/mechanisms/structures.py: DamageShares)."""
     P = own.shape[1]
     n = evidence.shape[1]
     delta = np.empty(P)
     gain = np.empty(P)
+    through = np.empty(P)
     h = hit_row.shape[0]
     p = 0
     while p < h:
@@ -412,11 +415,19 @@ def crisis_damage(own, threat, trust, rows, hit_row, hit_slot, fixed, attributiv
         while p < h and hit_row[p] == q:
             s = hit_slot[p]
             for x in range(P):
+                through[x] = dense[p, x] if has_dense else 1.0
+            for k in range(shares.shape[1]):
+                v = shares[p, k]
+                if v < 1.0:
+                    for t in range(pair_starts[k], pair_starts[k + 1]):
+                        x = pairs[t]
+                        through[x] = v if v < through[x] else through[x]
+            for x in range(P):
                 f = fixed[s, x]
                 a = attributive[s, x]
                 if f == 0.0 and a == 0.0:
                     continue
-                d = through[p, x]
+                d = through[x]
                 e = evidence[p, x % n]
                 t = trust[r, x]
                 if a != 0.0:

@@ -61,3 +61,28 @@ def test_compiled_pcg64_draws_numpy_s_uniforms(purpose, name):
             after = g.bit_generator.state["state"]
             assert (int(state[q, 0]) << 64 | int(state[q, 1])) == after["state"]
             assert (int(state[q, 2]) << 64 | int(state[q, 3])) == after["inc"]
+
+
+def test_native_128_bit_multiply_equals_the_partial_products():
+    """The PCG64 step's high 64 bits of a 128-bit product (one widening multiply) equal the
+    product from four 32-bit partial products, at random and at the extremes."""
+    from numba import njit
+
+    from sim.numerics import pcg64
+
+    @njit
+    def mismatches(a, b):
+        count = 0
+        for i in range(a.shape[0]):
+            if pcg64._mulhi(a[i], b[i]) != pcg64._mulhi_reference(a[i], b[i]):
+                count += 1
+        return count
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 2**64, 200_000, dtype=np.uint64)
+    b = rng.integers(0, 2**64, 200_000, dtype=np.uint64)
+    edges = np.array([0, 1, 2**32 - 1, 2**32, 2**63, 2**64 - 1], dtype=np.uint64)
+    a = np.concatenate([a, np.repeat(edges, edges.size)])
+    b = np.concatenate([b, np.tile(edges, edges.size)])
+    assert mismatches(a, b) == 0
+    assert pcg64._mulhi_reference(np.uint64(2**64 - 1), np.uint64(2**64 - 1)) == np.uint64(2**64 - 2)

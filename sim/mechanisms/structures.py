@@ -82,6 +82,9 @@ class Structures:
         self._with = {h: [s for s in self.standing if _overrides(s.effect, h)] for h in hooks}
         self._with["respond"].sort(key=lambda s: s.effect.response_order)  # stable: then in move order
         self._concerned: dict[tuple, list[Standing]] = {}  # after_escalation's structures by involved actors
+        # effects with a monthly action (the others, such as missions and one-off signals, neither act
+        # nor read beliefs each month, so the acts queued before them need not be read first)
+        self._acts_monthly = {(m.index, k): _overrides(e, "monthly") for m in spec.moves for k, e in enumerate(m.effects)}
         self.count_names = tuple(dict.fromkeys(t.count_as for t in EFFECT_TYPES.values() if t.count_as))
 
     @property
@@ -141,7 +144,7 @@ class Structures:
                 strength_e = strength
                 if standing is not None:
                     strength_e = standing.strength = e.current_strength(standing, base[standing.key], d, t)
-                if strength_e.any():
+                if self._acts_monthly[(move.index, k)] and strength_e.any():
                     if not e.queues_acts:
                         world.flush_acts()  # this effect may read the beliefs the queued acts change
                     e.monthly(world, strength_e, d, move)

@@ -98,8 +98,9 @@ class Effect:
     # rather than adding a second structure (sim/mechanisms/structures.py, docs/model.md §7.4).
     levelled: ClassVar[bool] = False
     # Its monthly action only queues acts (world.queue_act_each), read together at the next
-    # world.flush_acts: the structures' month flushes before any other effect acts (they may read
-    # beliefs) and at its end, so the numbers are those of acting at once (sim/mechanisms/signals.py).
+    # world.flush_acts: the structures' month flushes before any other effect with a monthly action
+    # acts (it may read beliefs) and at its end, so the numbers are those of acting at once
+    # (sim/mechanisms/signals.py). An effect that does not override ``monthly`` is skipped.
     queues_acts: ClassVar[bool] = False
 
     # ------------------------------------------------------------ every effect

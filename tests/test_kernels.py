@@ -399,3 +399,25 @@ def test_crisis_dampening_from_sparse_shares_equals_the_dense_shares():
                               fear_damped, fear_plain, 0.5, -4.0, 4.0)
         results.append((own.tobytes(), threat.tobytes()))
     assert results[0] == results[1]
+
+
+def test_channel_suspensions_equal_the_rule():
+    """kernels.suspensions (Channel.after_escalation) suspends exactly the open rows whose draw
+    is below p = suspension_base (1 - mean trust among members), with members_mean_trust's p."""
+    from sim.mechanisms.effects.channels import _member_pairs, members_mean_trust
+    from sim.numerics import kernels
+
+    rng = np.random.default_rng(12)
+    R, n, base = 60, 23, 0.8
+    trust = rng.uniform(0.0, 1.0, (R, n, n))
+    strength = np.where(rng.uniform(size=R) < 0.3, 0.0, rng.uniform(0.1, 1.0, R))
+    draws = rng.uniform(size=R)
+    members = (0, 3, 7, 11, 19)
+    rows = np.sort(rng.choice(R, 40, replace=False)).astype(np.int64)
+    hit, p = np.empty(rows.size, dtype=np.int64), np.empty(rows.size)
+    count = kernels.suspensions(trust.reshape(R, -1), rows, strength, draws, _member_pairs(members, n), base, hit, p)
+    p_all = base * (1.0 - members_mean_trust(trust, rows, members))
+    expected = (strength[rows] > 0) & (draws[rows] < p_all)
+    assert 0 < count < rows.size
+    np.testing.assert_array_equal(hit[:count], rows[expected])
+    assert p[:count].tobytes() == p_all[expected].tobytes()

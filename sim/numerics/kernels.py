@@ -558,13 +558,17 @@ def brier(trust, seeker, mask, out):
 def pair_means(flat, rows, pairs, out):
     """out[q] = mean of flat[rows[q], pairs], summed in the order of ``pairs`` (one replicate's
     value never depends on the other rows listed: channel suspension's mean trust)."""
-    count = pairs.shape[0]
     for q in range(rows.shape[0]):
-        r = rows[q]
-        acc = 0.0
-        for t in range(count):
-            acc += flat[r, pairs[t]]
-        out[q] = acc / count
+        out[q] = _pair_mean(flat, rows[q], pairs)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pair_mean(flat, r, pairs):
+    """Mean of flat[r, pairs], summed in the order of ``pairs``."""
+    acc = 0.0
+    for t in range(pairs.shape[0]):
+        acc += flat[r, pairs[t]]
+    return acc / pairs.shape[0]
 
 
 @njit(cache=True, nogil=True)
@@ -600,3 +604,22 @@ def richardson_posture(posture, threat, k, fatigue, grievance, out):
             c = abs(g - a)
             change = c if c > change else change
     return change
+
+
+@njit(cache=True, nogil=True)
+def suspensions(flat, rows, strength, draws, pairs, base, hit, p_hit):
+    """Channel suspension after an escalation in replicates ``rows``: row r is suspended where the
+    channel is open (strength[r] > 0) and draws[r] < p = base (1 - mean of flat[r, pairs]), the
+    mean summed as pair_means does (computed only where draws[r] < base: p is below it). Writes
+    the suspended rows, in order, and their p into ``hit`` and ``p_hit``; returns their number."""
+    count = 0
+    for q in range(rows.shape[0]):
+        r = rows[q]
+        u = draws[r]
+        if strength[r] > 0.0 and u < base:
+            p = base * (1.0 - _pair_mean(flat, r, pairs))
+            if u < p:
+                hit[count] = r
+                p_hit[count] = p
+                count += 1
+    return count

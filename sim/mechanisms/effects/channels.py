@@ -32,12 +32,17 @@ def members_mean_trust(trust: np.ndarray, rows: np.ndarray, members: tuple[int, 
     (numpy's sum over a gathered block follows its memory layout, which changes with the number
     of rows: one replicate alone and the same replicate among others differed in the last bits)."""
     R, n = trust.shape[0], trust.shape[1]
+    out = np.empty(rows.size)
+    kernels.pair_means(trust.reshape(R, n * n), np.asarray(rows, dtype=np.int64), _member_pairs(members, n), out)
+    return out
+
+
+def _member_pairs(members: tuple[int, ...], n: int) -> np.ndarray:
+    """Flat indices of the members' off-diagonal pairs, row-major (cached)."""
     key = (members, n)
     if key not in _MEMBER_BLOCKS:
         _MEMBER_BLOCKS[key] = np.array([i * n + j for i in members for j in members if i != j], dtype=np.int64)
-    out = np.empty(rows.size)
-    kernels.pair_means(trust.reshape(R, n * n), np.asarray(rows, dtype=np.int64), _MEMBER_BLOCKS[key], out)
-    return out
+    return _MEMBER_BLOCKS[key]
 
 
 @dataclass(frozen=True)
@@ -169,20 +174,19 @@ class Channel(Effect):
     def after_escalation(self, world, standing, rows, involved, step) -> None:
         """An escalation may freeze the channel if it includes a belligerent, with probability
         suspension_base * (1 - mean trust among its members), for suspension_months."""
-        spec, strength = world.spec, standing.strength
-        # only an open channel can be suspended, and only where the draw is below suspension_base
-        # (p < suspension_base: mean trust is above 0), so the mean is computed for those rows alone
-        u = standing.state["draws"][rows]
-        at = rows[(strength[rows] > 0) & (u < spec.suspension_base)]
-        if at.size == 0:
+        spec, strength, draws = world.spec, standing.strength, standing.state["draws"]
+        # one compiled pass over the escalation's rows: open (strength > 0), and the draw below
+        # p = suspension_base (1 - mean trust among members), the mean taken only where the draw is
+        # below suspension_base (p is below it); the mean is members_mean_trust's, in the same order
+        hit, p = np.empty(rows.size, dtype=np.int64), np.empty(rows.size)
+        trust = world.state.trust
+        count = kernels.suspensions(trust.reshape(trust.shape[0], -1), np.asarray(rows, dtype=np.int64), strength, draws,
+                                    _member_pairs(self.members, trust.shape[1]), spec.suspension_base, hit, p)
+        if count == 0:  # nothing suspended, nothing to log
             return
-        p = spec.suspension_base * (1.0 - members_mean_trust(world.state.trust, at, self.members))
-        hit_mask = standing.state["draws"][at] < p
-        hit = at[hit_mask]
-        if hit.size == 0:  # nothing suspended, nothing to log
-            return
+        hit = hit[:count]
         standing.state["suspended_until"][hit] = step + spec.suspension_months
         strength[hit] = 0.0
-        world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[hit_mask],
-                      draw=standing.state["draws"][hit],
-                      reason=f"channel {self.name} suspended for {spec.suspension_months} months after escalation")
+        if world.log.enabled:
+            world.log.add("suspension", step, hit, move=standing.move.id, actor=self.name, p=p[:count], draw=draws[hit],
+                          reason=f"channel {self.name} suspended for {spec.suspension_months} months after escalation")

@@ -84,7 +84,9 @@ class Signals:
             return
         else:
             size = rows.size
-        cost = np.broadcast_to(np.asarray(cost, dtype=np.float64), (size,))
+        cost = np.asarray(cost, dtype=np.float64)
+        if cost.shape != (size,):
+            cost = np.broadcast_to(cost, (size,))
         key = (tuple(senders), tuple(None if o is None else tuple(o) for o in observers))
         self._queue.append((rows, key, cost, u))
 

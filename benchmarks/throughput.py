@@ -1,13 +1,15 @@
 """Throughput benchmark: the vectorised ensemble against one model per replicate through
 mesa.batch_run, measured in the same run and reported as a ratio.
 
-    .venv/bin/python -m benchmarks.throughput [--replicates 1000] [--batch-runs 20] [--option nrc] [--threads 2]
+    .venv/bin/python -m benchmarks.throughput [--replicates 1000] [--batch-runs 20] [--option nrc] [--repeats 3] [--threads 2]
 
 Prints runs per second of each shape (and the ensemble's runs per CPU second), their ratio, peak
 memory (RSS) and the Parquet size of the ensemble's per-step summary. Timings depend on the machine and its load: compare ratios
 measured in one run, not absolute figures across machines.
 
-The ensemble's figure and the ratio are single-threaded (the config's default ``threads=1``).
+The ensemble is timed ``--repeats`` times (the same seeds, so the same numbers each time) and its
+figure is the median with the range beside it: one timing on a shared machine can be off by a
+third, the median of a few is steadier. The figure and the ratio are single-threaded (the config's default ``threads=1``).
 With ``--threads N`` (N > 1) the ensemble is also timed with N threads over replicates
 (sim/numerics/threads.py; the same numbers) and reported on its own line: it helps only where
 N cores are idle.
@@ -22,6 +24,7 @@ import tempfile
 import time
 
 import mesa
+import numpy as np
 
 from experiments.ensemble import arm_spec
 from sim.model import EurosecModel
@@ -34,8 +37,11 @@ def main() -> None:
     ap.add_argument("--batch-runs", type=int, default=20, help="single-replicate runs through mesa.batch_run")
     ap.add_argument("--option", default="nrc", help="option switched on (the arm benchmarked)")
     ap.add_argument("--stage", default="baseline_2010", help="scenario")
+    ap.add_argument("--repeats", type=int, default=3, help="timings of the ensemble; the median is reported")
     ap.add_argument("--threads", type=int, default=1, help="also time the ensemble with this many threads (if > 1)")
     args = ap.parse_args()
+    if args.repeats < 1 or args.replicates < 1 or args.batch_runs < 1:
+        ap.error("--repeats, --replicates and --batch-runs must be at least 1")
 
     overrides = [f"scenario={args.stage}", f"option=[{args.option}]", "output.dyad_period=0"]
     spec = arm_spec(overrides)
@@ -43,10 +49,16 @@ def main() -> None:
     print(f"eurosec throughput: {spec.roster.n} actors, {months} months, scenario {args.stage}, option {args.option}")
 
     EurosecModel(seeds=[0], config=spec, record_events=False).run()  # warm-up (imports, caches)
-    t0, c0 = time.perf_counter(), time.process_time()
-    model = EurosecModel(rng=1, replicates=args.replicates, config=spec, record_events=False)
-    model.run()
-    ensemble_s, ensemble_cpu = time.perf_counter() - t0, time.process_time() - c0
+    timings = []  # (wall s, CPU s) of each repeat
+    for _ in range(args.repeats):
+        model = None  # the previous repeat's model freed before the next is built
+        t0, c0 = time.perf_counter(), time.process_time()
+        model = EurosecModel(rng=1, replicates=args.replicates, config=spec, record_events=False)
+        model.run()
+        timings.append((time.perf_counter() - t0, time.process_time() - c0))
+    walls = sorted(w for w, _ in timings)
+    ensemble_s = float(np.median(walls))
+    ensemble_cpu = float(np.median([c for _, c in timings]))
     ensemble_rate = args.replicates / ensemble_s
 
     t0 = time.perf_counter()
@@ -72,7 +84,10 @@ def main() -> None:
         size_mb = os.path.getsize(path) / 1e6
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"  vectorised ensemble : {args.replicates} runs in {ensemble_s:6.2f} s = {ensemble_rate:8.1f} runs/s (one thread)")
+    spread = (f"median of {args.repeats}: {args.replicates / walls[-1]:.0f}-{args.replicates / walls[0]:.0f} runs/s"
+              if args.repeats > 1 else "one timing")
+    print(f"  vectorised ensemble : {args.replicates} runs in {ensemble_s:6.2f} s = {ensemble_rate:8.1f} runs/s "
+          f"(one thread; {spread})")
     print(f"    per CPU second    : {args.replicates} runs in {ensemble_cpu:6.2f} s of CPU = "
           f"{args.replicates / ensemble_cpu:8.1f} runs/s (less sensitive to other processes' load)")
     if threaded is not None:

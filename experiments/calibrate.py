@@ -370,10 +370,6 @@ def app() -> App:
                aliases={"stage": "scenario"})
 
 
-if __name__ == "__main__":
-    checked_entry(main, app())
-
-
 def data_fingerprints() -> dict[str, str]:
     """SHA-256 of each opinion data file, so a calibration names the data version it fitted."""
     import hashlib
@@ -415,3 +411,7 @@ def calibrated_yaml(report: dict, meta: dict) -> str:
             lines.append(f"  # searched {item['low']}-{item['high']}: {item['why']}")
             lines.append(f"  {key}: {float(item['value']):.6g}")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    checked_entry(main, app())

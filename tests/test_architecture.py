@@ -148,3 +148,22 @@ def test_the_layer_check_sees_an_upward_import(tmp_path):
     found = imports_of(source, {"sim.model", "sim.app.entry"})
     assert found == {"sim.model"}
     assert layer_of("sim.model") > layer_of("sim.mechanisms.effects")
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+
+
+def test_an_entry_point_guard_is_the_last_statement_of_its_module():
+    """Under ``python -m`` the guard runs the command as soon as it is reached: a function defined
+    below it does not exist yet (``make calibrate`` once failed with NameError that way, while
+    its tests, which import the module, passed)."""
+    late = []
+    for pkg in PACKAGES:
+        for path in (ROOT / pkg).rglob("*.py"):
+            body = ast.parse(path.read_text(), filename=str(path)).body
+            guards = [i for i, node in enumerate(body) if _is_main_guard(node)]
+            if guards and guards[-1] != len(body) - 1:
+                late.append(f"{path.relative_to(ROOT)}:{body[guards[-1]].lineno}")
+    assert not late, f"code after the `if __name__ == '__main__':` guard: {late}"

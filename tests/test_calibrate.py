@@ -145,3 +145,19 @@ def test_the_committed_calibration_is_selectable_and_names_its_provenance():
     text = path.read_text()
     for digest in C.data_fingerprints().values():
         assert digest in text, "the committed calibration was fitted to other data: rerun make calibrate"
+
+
+def test_the_command_runs_end_to_end(tmp_path):
+    """``python -m experiments.calibrate`` as a user runs it (a tiny budget): the module's entry
+    point, not only its functions (it once stopped with NameError after the search)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "calibration"
+    proc = subprocess.run([sys.executable, "-m", "experiments.calibrate", "replicates=4", "search.maxiter=1",
+                           "search.popsize=1", "progress=false", f"hydra.run.dir={out}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "calibrated  training RMSE" in proc.stdout
+    assert set(C.RESULTS) <= {p.name for p in out.iterdir()}
+    assert yaml.safe_load((out / "calibrated.yaml").read_text())["dynamics"]

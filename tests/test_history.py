@@ -166,6 +166,21 @@ def test_the_command_line_runs_the_replay(cli, tmp_path):
     assert np.isfinite(summary["trust_RUS_NATO"]).all()
 
 
+def test_the_narrative_tells_the_record():
+    """narrative.txt tells every dated event of the replay, once: the scheduled acts (the reset,
+    New START, sanctions, Minsk) and the annexation of Crimea, not only negotiations and crises."""
+    from sim.output.narrative import narrative
+
+    model = replay()
+    lines = narrative(model.spec, model.events(), replicate=0)
+    for move_id, month in REQUIRED.items():
+        title = model.spec.move(move_id).title
+        told = [line for line in lines if line.startswith(month) and f"'{title}'" in line]
+        if move_id == "crimea_annexation":
+            told = [line for line in lines if line.startswith(month) and "annexes Crimea" in line]
+        assert len(told) == 1, (move_id, told)
+
+
 # ------------------------------------------------------------------ forums by decision
 def test_the_forums_are_suspended_resumed_and_upgraded_by_decision():
     """configs/history/forums.yaml: the NRC (in force from the start of prewar_2008) suspended in

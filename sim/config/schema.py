@@ -283,7 +283,7 @@ class OutputConfig:
         "4 GB; the first 20 (all of a run with up to 20) keep the README's examples under 1 GB. Replicate seeds are "
         "independent draws, so the first k are as good a sample as any; rerun one alone with its seed")
     figure: bool = param(True, doc="draw the run's trajectory figure (trajectories.png)", source="on for a single run")
-    narrative: bool = param(True, doc="write the run's narrative (narrative.md)", source="on for a single run")
+    narrative: bool = param(True, doc="write the run's narrative (narrative.txt)", source="on for a single run")
     affected_states: list[str] = param(
         ["GEO", "UKR", "MDA", "KGZ", "SRB", "KOS", "ARM", "AZE"], doc="states whose trust with Russia and with "
         "the West (the mean over `west`) is recorded every month", source="the affected states the paper names")

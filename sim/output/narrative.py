@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-STORY_KINDS = ("in_force", "level", "declined", "outcome", "abandoned", "crisis", "escalation", "suspension", "breach", "grit_ended")
+STORY_KINDS = ("in_force", "level", "declined", "outcome", "enacted", "annexation", "abandoned", "crisis", "escalation",
+               "suspension", "breach", "grit_ended", "managed", "assistance", "intervention")
+# events told in their own words (their ``reason``)
+TOLD_AS_RECORDED = ("suspension", "breach", "grit_ended", "level", "in_force", "managed", "assistance", "intervention")
 
 
 def short_name(spec, actor_id: str) -> str:
@@ -58,16 +61,40 @@ def _outcome_line(spec, ev: pd.DataFrame, outcome: pd.Series, dyads: pd.DataFram
     return line
 
 
+def _act_line(spec, act: pd.Series, dyads: pd.DataFrame | None) -> str:
+    """A move that entered into force without a negotiation (``unilateral: true``): the reset, New
+    START's signature, sanctions, a recognition, as the historical replay or a scenario schedules it."""
+    move = spec.move(str(act["move"]))
+    actor = str(act["actor"])
+    line = f"{act['date']}: {short_name(spec, actor)}: '{move.title}' enters into force (scheduled, not negotiated)"
+    observer = "USA" if actor == "RUS" else "RUS"
+    if dyads is not None and len(dyads) and observer in spec.ids and actor != observer:
+        step = int(act["step"])
+        before, after = _trust_at(dyads, step - 1, observer, actor), _trust_at(dyads, step, observer, actor)
+        if before is not None and after is not None:
+            line += f"; trust {short_name(spec, observer)}->{short_name(spec, actor)} {before:.2f} -> {after:.2f}"
+    return line
+
+
 def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, replicate: int = 0) -> list[str]:
     """Lines such as '2010-06: NATO proposed reactivate the NATO-Russia Council; Russia accepted
     -> agreed; trust Russia->NATO 0.21 -> 0.26', in time order, for one replicate."""
     ev = events[events["replicate"] == replicate]
     dy = dyads[dyads["replicate"] == replicate] if dyads is not None and len(dyads) else None
+    kinds = ev["kind"].astype(str)
+    # an enactment that follows a negotiation is told by its outcome, an annexation by its own line
+    told_elsewhere = set(zip(ev.loc[kinds.isin(["outcome", "annexation"]), "step"],
+                             ev.loc[kinds.isin(["outcome", "annexation"]), "move"].astype(str), strict=True))
     lines = []
-    for _, e in ev[ev["kind"].isin(STORY_KINDS)].iterrows():
+    for _, e in ev[kinds.isin(STORY_KINDS)].iterrows():
         kind = e["kind"]
         if kind == "outcome":
             lines.append(_outcome_line(spec, ev, e, dy))
+        elif kind == "enacted":
+            if (e["step"], str(e["move"])) not in told_elsewhere:
+                lines.append(_act_line(spec, e, dy))
+        elif kind == "annexation":
+            lines.append(f"{e['date']}: {e['reason']} (scheduled, not negotiated)")
         elif kind == "declined":
             lines.append(f"{e['date']}: {short_name(spec, str(e['actor']))} did not table "
                          f"'{spec.move(str(e['move'])).title}' (its cost {float(e['value']):.2f} is more than its type would pay)")
@@ -77,8 +104,6 @@ def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, rep
             lines.append(f"{e['date']}: crisis - {str(e['reason']).replace('_', ' ')}")
         elif kind == "escalation":
             lines.append(f"{e['date']}: ESCALATION - {e['counterpart'] if e['counterpart'] else e['actor']}: the crisis turned into open conflict")
-        elif kind == "in_force":
-            lines.append(f"{e['date']}: {e['reason']}")
-        elif kind in ("suspension", "breach", "grit_ended", "level"):
+        elif kind in TOLD_AS_RECORDED:
             lines.append(f"{e['date']}: {e['reason']}")
     return lines

@@ -152,6 +152,26 @@ def test_a_partial_or_damaged_folder_is_refused_with_one_paragraph(made, tmp_pat
         results.load("latest", kind="compare_options", root=tmp_path)
 
 
+def test_the_advice_for_a_damaged_job_is_one_the_apps_accept(made, tmp_path):
+    """A damaged single run is redone into a new folder (the app refuses to write over the
+    damaged one, so advising that would send the user in a circle); a damaged job of a sweep is
+    redone by rerunning the sweep into its folder."""
+    run = tmp_path / "run"
+    shutil.copytree(made / "run", run)
+    (run / "summary.parquet").unlink()
+    with pytest.raises(results.ResultsError, match=r"rerun the command into a new folder") as err:
+        results.load(run)
+    assert "into this folder" not in str(err.value)
+    refused = subprocess.run([sys.executable, "-m", "sim.run", f"hydra.run.dir={run}"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    assert refused.returncode == 2 and "Allowed: a new folder" in refused.stderr
+    sweep = tmp_path / "sweep"
+    shutil.copytree(made / "sweep", sweep)
+    (sweep / "0" / "summary.parquet").unlink()
+    with pytest.raises(results.ResultsError, match=rf"rerun the sweep's command with hydra.sweep.dir={sweep} "):
+        results.load(sweep / "0")
+
+
 def test_an_incomplete_or_tampered_sweep_is_refused(made, tmp_path):
     sweep = tmp_path / "sweep"
     shutil.copytree(made / "sweep", sweep)

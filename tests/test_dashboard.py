@@ -110,6 +110,7 @@ def test_interventions_reach_the_agenda(settings):
     run.crisis_now("TRN")
     text = "\n".join(run.agenda)
     assert "INTERVENTION" in text and "NATO-Russia Council" in text and "TRN" in text
+    assert text.count("INTERVENTION") == 2, "each intervention told once, in the narrative's words"
     assert {m.kind for m in run.markers} >= {"intervention", "crisis"}
 
 

@@ -23,7 +23,7 @@ from sim.config.spec import compile_spec
 from sim.core.events import EventLog
 from sim.errors import ConfigError, check_range
 from sim.model import EurosecModel, MoveStatus
-from sim.output.narrative import narrative, short_name
+from sim.output.narrative import STORY_KINDS, narrative, short_name
 
 DEFAULT_SCENARIO = "incremental_web"
 # The key trusts drawn against time (columns of the model's summary: observer_target), and mean threat.
@@ -278,8 +278,7 @@ class Run:
         log = self.model.engine.log
         chunks = log._chunks[self._chunks_read:]  # noqa: SLF001 - read the new chunks only (EventLog keeps them in order)
         self._chunks_read += len(chunks)
-        story = {"outcome", "crisis", "escalation", "intervention", "declined", "abandoned", "suspension", "breach",
-                 "grit_ended"}
+        story = set(STORY_KINDS)
         chunks = [c for c in chunks if c["kind"] in story or c["kind"] in ("proposal", "vote", "decision")]
         if not any(c["kind"] in story for c in chunks):
             return
@@ -304,8 +303,8 @@ class Run:
                 self.markers.append(Marker(step, "escalation", f"war: {str(e.actor).split(' ')[0]}"))
             else:
                 self.markers.append(Marker(step, "intervention", str(e.move) or str(e.detail).replace("_", " ")))
-                lines.append((step, f"{e.date}: INTERVENTION - {e.reason}"))
-        outcomes = {int(columns["step"][i]) for i in rows if kinds[i] == "outcome"}
+        # the months whose trust change the narrative quotes: negotiated outcomes and scheduled acts
+        outcomes = {int(s) for s, k in zip(ev["step"].to_numpy(), kinds, strict=True) if k in ("outcome", "enacted")}
         dyads = self._dyads_for(outcomes) if outcomes else None
         for line in narrative(self.spec, ev, dyads):
             lines.append((_line_step(line, self._steps_by_date), line))

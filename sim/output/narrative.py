@@ -7,7 +7,7 @@ import pandas as pd
 STORY_KINDS = ("in_force", "level", "declined", "outcome", "enacted", "annexation", "abandoned", "crisis", "escalation",
                "suspension", "breach", "grit_ended", "managed", "assistance", "intervention")
 # events told in their own words (their ``reason``)
-TOLD_AS_RECORDED = ("suspension", "breach", "grit_ended", "level", "in_force", "managed", "assistance", "intervention")
+TOLD_AS_RECORDED = ("suspension", "breach", "grit_ended", "level", "in_force", "managed", "assistance")
 
 
 def short_name(spec, actor_id: str) -> str:
@@ -93,6 +93,8 @@ def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, rep
         elif kind == "enacted":
             if (e["step"], str(e["move"])) not in told_elsewhere:
                 lines.append(_act_line(spec, e, dy))
+        elif kind == "intervention":
+            lines.append(f"{e['date']}: INTERVENTION - {e['reason']}")
         elif kind == "annexation":
             lines.append(f"{e['date']}: {e['reason']} (scheduled, not negotiated)")
         elif kind == "declined":

@@ -83,8 +83,8 @@ def narrative(spec, events: pd.DataFrame, dyads: pd.DataFrame | None = None, rep
     dy = dyads[dyads["replicate"] == replicate] if dyads is not None and len(dyads) else None
     kinds = ev["kind"].astype(str)
     # an enactment that follows a negotiation is told by its outcome, an annexation by its own line
-    told_elsewhere = set(zip(ev.loc[kinds.isin(["outcome", "annexation"]), "step"],
-                             ev.loc[kinds.isin(["outcome", "annexation"]), "move"].astype(str), strict=True))
+    telling = ev[kinds.isin(["outcome", "annexation"])]
+    told_elsewhere = set(zip(telling["step"], telling["move"].astype(str), strict=True))
     lines = []
     for _, e in ev[kinds.isin(STORY_KINDS)].iterrows():
         kind = e["kind"]

@@ -76,21 +76,19 @@ def _job(path: Path) -> Folder:
         raise ResultsError(path, hint)
     if not state.finished:
         raise ResultsError(path, f"it is incomplete or damaged ({state.reason or state.status}); "
-                           "nothing was read from it", _redo(path, state.manifest))
+                           "nothing was read from it", _redo(path))
     m = state.manifest
     tables = {Path(n).stem: path / n for n in m["files"] if n.endswith(".parquet")}
     return Folder(path, m["kind"], m["kind"], tables, m.get("config") or {}, m)
 
 
-def _redo(path: Path, manifest: dict | None) -> str:
+def _redo(path: Path) -> str:
     """How to get a finished job in place of a damaged one: a sweep's job is redone by rerunning
-    the sweep into its folder (verified jobs are skipped), a sensitivity analysis resumes in its
-    own folder; any other job writes a new folder, since a run never writes over files it did not
-    create (the damaged folder's)."""
+    the sweep into its folder (verified jobs are skipped); any other job writes a new folder, since
+    a run never writes over files it did not create (the damaged folder's; a sensitivity analysis
+    resumes only a folder without a manifest, told by the branch above)."""
     if (path.parent / PLAN).exists():
         return f"a finished job: rerun the sweep's command with hydra.sweep.dir={path.parent} (verified jobs are skipped)"
-    if (manifest or {}).get("kind") == "sensitivity":
-        return "a finished job: rerun the same command into this folder (its finished chunks are kept)"
     return ("a finished job: rerun the command into a new folder (hydra.run.dir=...); this one is kept as it is, "
             "since a run does not write over files it did not create")
 
